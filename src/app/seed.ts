@@ -1,0 +1,55 @@
+// The seed application (../shared/seed/session-seed.md) on sockizy-edge:
+// its packets, its auth, a cap of 1, its exact reply texts, its `session`
+// handler that broadcasts as text, and sign-out.
+import { defineApp, type SignInOutcome } from "../edge/index.js";
+
+/** The seed's auth: login D with password 13 or 6 is user 13 or 6. */
+export function auth(login: string, password: string): number | null {
+  if (login !== "D" || (password !== "13" && password !== "6")) return null;
+  return Number.parseInt(password, 10);
+}
+
+export const C_MAX_USER_CONN = 1;
+
+/** The seed's reply texts (spec section 5). */
+export function replyText(o: SignInOutcome<{ login: string; password: string }>): string {
+  switch (o.kind) {
+    case "ok":
+      return `USER.OK | ${o.uid} | ${o.size}`;
+    case "cap":
+      return `USER.MAX.CONN | ${o.cap} | ${o.count}`;
+    case "bad":
+      return `USER.BAD | ${o.data.login} | ${o.data.password}`;
+    default:
+      return "USER.ERROR";
+  }
+}
+
+export const seedApp = defineApp({
+  packets: {
+    unpack: {
+      "common.signIn": ["login:str24", "password:str24"],
+      "common.signOut": null,
+    },
+  },
+  signIn: {
+    packet: "common.signIn",
+    authenticate: ({ login, password }) => auth(login, password),
+    cap: C_MAX_USER_CONN,
+    async reply(socket, outcome) {
+      const response = replyText(outcome);
+      await socket.session.emit(response);
+      socket.text(response);
+    },
+  },
+  on: {
+    // Broadcasts every session message as text to every connected socket.
+    session(message, _socket, io) {
+      return io.text(String(message));
+    },
+    async "common.signOut"() {
+      if (!this.session.uid) return;
+      await this.session.delete();
+    },
+  },
+});

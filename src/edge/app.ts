@@ -1,0 +1,136 @@
+// What an application declares, once, at module scope. Hibernation throws
+// away in-memory closures, so handlers cannot be registered per connection
+// as the original `socket.on(...)` did: every object rebuilds its sockets
+// from attachments and calls these same module-level functions.
+import type { Merge, PacketData, SchemaMap } from "../protocol/index.js";
+import type { Io, ServerSocket } from "./socket.js";
+
+/** A user id: what `authenticate` returns. It names the user's Durable Object. */
+export type Uid = string | number;
+
+/** What the sign-in flow decided, handed to the application's `reply`. */
+export type SignInOutcome<Data = unknown> =
+  /** Bound: `size` is the number of users holding sessions after the bind. */
+  | { kind: "ok"; uid: Uid; size: number }
+  /** The cap was reached (policy "reject"); `count` is the uid's bound sockets. */
+  | { kind: "cap"; uid: Uid; cap: number; count: number }
+  /** Authentication failed; `data` is the sign-in packet as sent. */
+  | { kind: "bad"; data: Data }
+  /**
+   * Authentication passed but no session could be set here: `authenticate`
+   * threw, or the socket is held by another object and its client cannot
+   * follow the reconnect instruction (README "Sign-in paths").
+   */
+  | { kind: "error"; uid?: Uid };
+
+/** How the per-user connection cap is enforced. */
+export type CapPolicy =
+  /** Refuse the new sign-in (the seed's `USER.MAX.CONN`). */
+  | "reject"
+  /** Accept it; the oldest bound socket gets `session.clear` and is closed with 4001. */
+  | "replace-oldest";
+
+export interface PacketMaps {
+  /** Packets the server receives (client -> server). */
+  readonly unpack?: SchemaMap;
+  /** Packets the server sends (server -> client). */
+  readonly pack?: SchemaMap;
+  /** Both directions; appended after the others in each table. */
+  readonly shared?: SchemaMap;
+}
+
+type Or<M> = M extends SchemaMap ? M : Record<never, never>;
+export type ReceiveMap<P extends PacketMaps> = Merge<Or<P["unpack"]>, Or<P["shared"]>>;
+export type SendMap<P extends PacketMaps> = Merge<Or<P["pack"]>, Or<P["shared"]>>;
+
+type Awaitable<T> = T | Promise<T>;
+
+/** A handler runs with `this` bound to the socket, as in the original. */
+type Handler<P extends PacketMaps, D> = (
+  this: ServerSocket<P>,
+  data: D,
+  socket: ServerSocket<P>,
+  io: Io<P>,
+) => Awaitable<unknown>;
+
+export type Handlers<P extends PacketMaps> = {
+  [K in keyof ReceiveMap<P> & string]?: Handler<P, PacketData<ReceiveMap<P>[K]>>;
+} & {
+  /** A socket was accepted (after any sign-in in the upgrade). */
+  connection?: Handler<P, undefined>;
+  /** `session.emit(msg)` reached this socket. */
+  session?: Handler<P, unknown>;
+  /** The socket's session was cleared (the uid). */
+  "session.clear"?: Handler<P, Uid>;
+  /** The socket was the uid's last: its session ended (the uid). */
+  "session.end"?: Handler<P, Uid>;
+  /** A text frame from the client. */
+  text?: Handler<P, string>;
+  /** The socket closed (code). It is already unbound. */
+  close?: Handler<P, number>;
+};
+
+export interface SignInOptions<P extends PacketMaps, K extends keyof ReceiveMap<P> & string> {
+  /** The packet that carries credentials. Default `common.signIn`. */
+  readonly packet: K;
+  /** Checks credentials; the uid, or null when they are wrong. Runs in the Worker and in the objects. */
+  authenticate(data: PacketData<ReceiveMap<P>[K]>): Awaitable<Uid | null>;
+  /** Most sockets one uid may hold bound at once. Default 1. */
+  readonly cap?: number;
+  /** Default "reject". */
+  readonly policy?: CapPolicy;
+  /** Answers the socket that signed in (the seed sends its `USER.*` texts). */
+  reply(socket: ServerSocket<P>, outcome: SignInOutcome<PacketData<ReceiveMap<P>[K]>>, io: Io<P>): Awaitable<unknown>;
+}
+
+export interface AppOptions<P extends PacketMaps, K extends keyof ReceiveMap<P> & string> {
+  readonly packets: P;
+  readonly signIn: SignInOptions<P, K>;
+  readonly on?: Handlers<P>;
+  /** Largest frame accepted from a client, in bytes; larger ones close the socket with 1009. Default 32 KiB. */
+  readonly maxPayload?: number;
+  /** How many lobby objects share the anonymous sockets. Default 4. */
+  readonly lobbyShards?: number;
+  /**
+   * How often a user object with bound sockets re-checks them, in ms, so a
+   * reset that dropped its sockets without close events cannot leave the
+   * uid counted in `size`. Default 60 s (at most one wake a minute).
+   */
+  readonly auditMs?: number;
+}
+
+/** An application with its defaults filled in. */
+export interface App<P extends PacketMaps = PacketMaps> {
+  readonly packets: P;
+  readonly signIn: Required<SignInOptions<P, keyof ReceiveMap<P> & string>>;
+  readonly on: Handlers<P>;
+  readonly maxPayload: number;
+  readonly lobbyShards: number;
+  readonly auditMs: number;
+}
+
+export const DEFAULTS = {
+  cap: 1,
+  policy: "reject",
+  maxPayload: 32 * 1024,
+  lobbyShards: 4,
+  auditMs: 60_000,
+} as const;
+
+/** Declares an application: its packets, sign-in and handlers, with defaults filled in. */
+export function defineApp<const P extends PacketMaps, const K extends keyof ReceiveMap<P> & string>(
+  options: AppOptions<P, K>,
+): App<P> {
+  const { signIn } = options;
+  if (!(Number.isInteger(signIn.cap ?? DEFAULTS.cap) && (signIn.cap ?? DEFAULTS.cap) >= 1)) {
+    throw new RangeError("signIn.cap must be a whole number of at least 1");
+  }
+  return {
+    packets: options.packets,
+    signIn: { cap: DEFAULTS.cap, policy: DEFAULTS.policy, ...signIn } as never,
+    on: options.on ?? {},
+    maxPayload: options.maxPayload ?? DEFAULTS.maxPayload,
+    lobbyShards: options.lobbyShards ?? DEFAULTS.lobbyShards,
+    auditMs: options.auditMs ?? DEFAULTS.auditMs,
+  };
+}

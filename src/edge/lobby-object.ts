@@ -1,0 +1,64 @@
+// A lobby shard: holds anonymous sockets (no sign-in, or a sign-in that
+// failed), so the seed's flow works: connect first, receive broadcasts,
+// sign in later. A socket here can never be bound; a sign-in packet sent
+// here gets the reconnect instruction (README "Sign-in paths").
+import { fromBase64Url } from "../protocol/control.js";
+import type { App, SignInOutcome, Uid } from "./app.js";
+import type { Env, LobbyRpc } from "./env.js";
+import type { EdgeSocket } from "./socket.js";
+import { type RegistryState, SocketHost } from "./socket-host.js";
+
+export function lobbyObjectClass(app: App) {
+  return class LobbyObject extends SocketHost implements LobbyRpc {
+    private shard: number | null = null;
+
+    constructor(ctx: DurableObjectState, env: Env) {
+      super(ctx, env, app);
+      ctx.blockConcurrencyWhile(async () => {
+        this.shard = (await ctx.storage.get<number>("shard")) ?? null;
+      });
+    }
+
+    /**
+     * An anonymous upgrade from the Worker: `/connect?shard=N&ctl=0|1`, with
+     * `outcome=bad|error&signin=<base64url>` when a sign-in in the upgrade
+     * failed (built by the Worker, never by a client).
+     */
+    override async fetch(request: Request): Promise<Response> {
+      const url = new URL(request.url);
+      if (this.shard === null) {
+        this.shard = Number(url.searchParams.get("shard"));
+        await this.ctx.storage.put("shard", this.shard);
+      }
+      const { socket, response } = this.open(url.searchParams.get("ctl") === "1");
+      await this.syncRegistry(this.report);
+      await this.fire("connection", socket, undefined);
+      const outcome = url.searchParams.get("outcome");
+      if (outcome === "error") await this.reply(socket, { kind: "error" });
+      if (outcome === "bad") {
+        const frame = fromBase64Url(url.searchParams.get("signin") ?? "") as Uint8Array;
+        const outcome: SignInOutcome = { kind: "bad", data: this.tables.receive.decode(frame).data };
+        await this.reply(socket, outcome);
+      }
+      return response;
+    }
+
+    private report = async (state: RegistryState) => {
+      await this.registry.setLobby(this.shard as number, state.online);
+      return 0;
+    };
+
+    protected async signInHere(socket: EdgeSocket, uid: Uid, frame: Uint8Array): Promise<void> {
+      await this.redirect(socket, uid, frame);
+    }
+
+    protected async gone(socket: EdgeSocket, code: number): Promise<void> {
+      await this.fire("close", socket, code);
+      await this.syncRegistry(this.report);
+    }
+
+    override async alarm(): Promise<void> {
+      if (this.shard !== null) await this.audit(this.report);
+    }
+  };
+}

@@ -1,0 +1,265 @@
+// What the user object and the lobby share: holding hibernatable
+// WebSockets, decoding their frames, dispatching to the application's
+// handlers, the sign-in packet, close handling and the registry sync.
+//
+// Hibernation (https://developers.cloudflare.com/durable-objects/best-practices/websockets/):
+// the instance may be thrown away between any two events, so nothing here
+// keeps per-socket state in memory. Sockets come from `ctx.getWebSockets()`,
+// their state from attachments, the object's own facts from storage.
+import { DurableObject } from "cloudflare:workers";
+import {
+  CLOSE,
+  encodeControl,
+  PING,
+  PONG,
+  SUBPROTOCOL,
+  toBase64Url,
+} from "../protocol/control.js";
+import { DecodeError, type PacketTables } from "../protocol/index.js";
+import { utf8Length } from "../protocol/utf8.js";
+import type { App, SignInOutcome, Uid } from "./app.js";
+import { type Env, type Frame, type RegistryRpc, registryStub, userStub } from "./env.js";
+import { EdgeIo } from "./io.js";
+import { type Attachment, EdgeSocket, type SocketOwner } from "./socket.js";
+import { tablesOf } from "./tables.js";
+
+/** What an object last told the registry about itself (kept in storage under "reg"). */
+export interface RegistryState {
+  session: boolean;
+  online: boolean;
+}
+
+// Close codes that must not be echoed: they are never sent on the wire
+// (RFC 6455 section 7.4.1).
+const UNSENDABLE = new Set([1005, 1006, 1015]);
+
+export abstract class SocketHost extends DurableObject<Env> implements SocketOwner {
+  readonly io: EdgeIo;
+  protected readonly tables: PacketTables<never, never>;
+  /** One stub for all registry calls, so they arrive in the order they were made. */
+  protected readonly registry: RegistryRpc;
+  /** Sockets whose sign-in awaits `authenticate`. In memory is enough: an object does not hibernate mid-await. */
+  private readonly signingIn = new Set<string>();
+  private lastAt = 0;
+
+  constructor(
+    ctx: DurableObjectState,
+    env: Env,
+    protected readonly app: App,
+  ) {
+    super(ctx, env);
+    this.tables = tablesOf(app) as PacketTables<never, never>;
+    this.registry = registryStub(env);
+    this.io = new EdgeIo(env, (name, data) => this.encode(name, data));
+    // The heartbeat is answered by the runtime, even while the object hibernates.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
+  }
+
+  encode(name: string, data: unknown): Uint8Array {
+    return this.tables.send.encode(name as never, data as never);
+  }
+
+  /** Accepts a new socket through the Hibernation API; the response completes the upgrade. */
+  protected open(ctl: boolean): { socket: EdgeSocket; response: Response } {
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server);
+    // Date.now() only moves between I/O in Workers: keep accept order strict.
+    this.lastAt = Math.max(Date.now(), this.lastAt + 1);
+    const attachment: Attachment = { id: randomId(), uid: null, ctl, at: this.lastAt };
+    server.serializeAttachment(attachment);
+    // Browsers drop a connection whose offered subprotocol is not answered.
+    const headers = ctl ? { "Sec-WebSocket-Protocol": SUBPROTOCOL } : undefined;
+    return { socket: new EdgeSocket(server, attachment, this), response: new Response(null, { status: 101, webSocket: client, headers }) };
+  }
+
+  protected view(ws: WebSocket): EdgeSocket {
+    return new EdgeSocket(ws, ws.deserializeAttachment() as Attachment, this);
+  }
+
+  /** Open sockets only: a CLOSING one is leaving and must not be counted or sent to. */
+  protected live(): EdgeSocket[] {
+    return this.ctx
+      .getWebSockets()
+      .filter((ws) => ws.readyState === WebSocket.READY_STATE_OPEN)
+      .map((ws) => this.view(ws));
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const socket = this.view(ws);
+    const size = typeof message === "string" ? utf8Length(message) : message.byteLength;
+    if (size > this.app.maxPayload) {
+      this.close(ws, CLOSE.tooBig, `message above ${this.app.maxPayload} bytes`);
+      return;
+    }
+    if (typeof message === "string") {
+      await this.fire("text", socket, message);
+      return;
+    }
+    let packet: { name: string; data: unknown };
+    try {
+      packet = this.tables.receive.decode(message);
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      this.close(ws, CLOSE.invalidPacket, e.code);
+      return;
+    }
+    if (packet.name === this.app.signIn.packet) {
+      await this.signInFrame(socket, packet.data, new Uint8Array(message));
+      return;
+    }
+    await this.fire(packet.name, socket, packet.data);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    if (!UNSENDABLE.has(code)) {
+      try {
+        ws.close(code, reason); // answer the client's close
+      } catch {
+        // Already answered (the runtime may reply by itself).
+      }
+    }
+    await this.goneOnce(ws, code);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    await this.goneOnce(ws, 1006);
+  }
+
+  /** Closes a socket from the server side; it is unbound as by `session.delete()`. */
+  close(ws: WebSocket, code: number, reason: string): void {
+    try {
+      ws.close(code, reason);
+    } catch {
+      // Closed already.
+    }
+    this.ctx.waitUntil(this.goneOnce(ws, code));
+  }
+
+  // A socket the server closed is handled at once (its peer may never
+  // answer) and again when the close event arrives: only the first counts.
+  private readonly goneIds = new Set<string>();
+  private async goneOnce(ws: WebSocket, code: number): Promise<void> {
+    const socket = this.view(ws);
+    if (socket.attachment.gone || this.goneIds.has(socket.id)) {
+      this.goneIds.delete(socket.id); // the second and last call for this socket
+      return;
+    }
+    this.goneIds.add(socket.id);
+    socket.attachment.gone = true;
+    socket.save();
+    await this.gone(socket, code);
+  }
+
+  /** Sends a frame to every open socket here (broadcasts arrive this way). */
+  async deliver(frame: Frame): Promise<void> {
+    for (const socket of this.live()) socket.send(frame);
+  }
+
+  /** Runs one of the application's handlers; a failing handler is logged and the object carries on. */
+  protected async fire(event: string, socket: EdgeSocket, data: unknown): Promise<void> {
+    const handler = (this.app.on as Record<string, Function | undefined>)[event];
+    if (handler === undefined) return;
+    try {
+      await handler.call(socket, data, socket, this.io);
+    } catch (e) {
+      console.error(`sockizy-edge: handler "${event}" failed:`, e);
+    }
+  }
+
+  protected async reply(socket: EdgeSocket, outcome: SignInOutcome): Promise<void> {
+    try {
+      await this.app.signIn.reply(socket, outcome as never, this.io);
+    } catch (e) {
+      console.error("sockizy-edge: signIn.reply failed:", e);
+    }
+  }
+
+  /** A sign-in packet arrived as an ordinary frame (README "Sign-in paths"). */
+  private async signInFrame(socket: EdgeSocket, data: unknown, frame: Uint8Array): Promise<void> {
+    // The seed ignores a sign-in on a socket that is signed in or still signing in.
+    if (socket.attachment.uid !== null || this.signingIn.has(socket.id)) return;
+    this.signingIn.add(socket.id);
+    let uid: Uid | null;
+    try {
+      uid = await this.app.signIn.authenticate(data as never);
+    } catch (e) {
+      console.error("sockizy-edge: authenticate failed:", e);
+      await this.reply(socket, { kind: "error" });
+      return;
+    } finally {
+      this.signingIn.delete(socket.id);
+    }
+    if (socket.ws.readyState !== WebSocket.READY_STATE_OPEN) return;
+    if (uid === null) await this.reply(socket, { kind: "bad", data });
+    else await this.signInHere(this.view(socket.ws), uid, frame);
+  }
+
+  /** An authenticated sign-in for a socket held here. */
+  protected abstract signInHere(socket: EdgeSocket, uid: Uid, frame: Uint8Array): Promise<void>;
+
+  /**
+   * The socket cannot be bound where it is held. A client that speaks the
+   * sockizy subprotocol is told to reconnect with the sign-in in the
+   * upgrade; any other client gets the `error` outcome.
+   */
+  protected async redirect(socket: EdgeSocket, uid: Uid, frame: Uint8Array): Promise<void> {
+    if (socket.attachment.ctl) socket.send(encodeControl({ t: "reconnect", signin: toBase64Url(frame) }));
+    else await this.reply(socket, { kind: "error", uid });
+  }
+
+  /** After a socket closed or errored: unbind it and tell the application. */
+  protected abstract gone(socket: EdgeSocket, code: number): Promise<void>;
+
+  // socket.session calls for a uid that lives in another object (README "API").
+  async bind(_ws: WebSocket, uid: Uid): Promise<number> {
+    throw new Error(
+      `session.set(${JSON.stringify(uid)}): a socket can only be bound to the uid of the object that holds it; sign in through the upgrade`,
+    );
+  }
+
+  async unbind(_ws: WebSocket): Promise<void> {}
+
+  clear(uid: Uid): Promise<void> {
+    return userStub(this.env, uid).clear(uid);
+  }
+
+  count(uid: Uid): Promise<number> {
+    return userStub(this.env, uid).count(uid);
+  }
+
+  sessionEmit(message: unknown, uid: Uid): Promise<void> {
+    return userStub(this.env, uid).sessionEmit(message, uid);
+  }
+
+  /**
+   * Tells the registry what this object now holds, if that changed since
+   * it last did; resolves to `size` when it called. Runs on connect, close,
+   * bind and unbind only, never per message.
+   */
+  protected async syncRegistry(report: (state: RegistryState) => Promise<number>): Promise<number | undefined> {
+    const live = this.live();
+    const state = { session: live.some((s) => s.attachment.uid !== null), online: live.length > 0 };
+    const last = (await this.ctx.storage.get<RegistryState>("reg")) ?? { session: false, online: false };
+    if (last.session === state.session && last.online === state.online) return undefined;
+    await this.ctx.storage.put("reg", state);
+    if (state.online && (await this.ctx.storage.getAlarm()) === null) {
+      await this.ctx.storage.setAlarm(Date.now() + this.app.auditMs);
+    }
+    return report(state);
+  }
+
+  /**
+   * The audit (README "No ghost sessions"): an object reset without close
+   * events still has its alarm, and here finds no sockets and reports it.
+   * While it holds sockets it wakes once per `auditMs`, and no more.
+   */
+  protected async audit(report: (state: RegistryState) => Promise<number>): Promise<void> {
+    await this.syncRegistry(report);
+    if (this.live().length > 0) await this.ctx.storage.setAlarm(Date.now() + this.app.auditMs);
+  }
+}
+
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  return toBase64Url(bytes);
+}

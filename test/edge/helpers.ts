@@ -1,0 +1,127 @@
+// Drives the Worker from inside workerd: WebSocket clients with a message
+// queue, and the seed's frames made with our codec (the over-TCP test makes
+// them with 2pack instead).
+import { SELF } from "cloudflare:test";
+import { toBase64Url } from "../../src/protocol/control.js";
+import { serverPackets } from "../../src/protocol/index.js";
+
+export const seedTables = serverPackets({
+  "common.signIn": ["login:str24", "password:str24"],
+  "common.signOut": null,
+} as const);
+
+export const signInFrame = (login: string, password: string) =>
+  seedTables.receive.encode("common.signIn", { login, password });
+export const signOutFrame = () => seedTables.receive.encode("common.signOut", null);
+
+export type Received = string | Uint8Array;
+
+export class TestClient {
+  readonly received: Received[] = [];
+  private waiters: (() => void)[] = [];
+  closeCode: number | undefined;
+  readonly closed: Promise<number>;
+
+  constructor(readonly ws: WebSocket, readonly protocol: string | null) {
+    ws.accept();
+    ws.addEventListener("message", (e) => {
+      this.received.push(typeof e.data === "string" ? e.data : new Uint8Array(e.data as ArrayBuffer));
+      this.wake();
+    });
+    this.closed = new Promise((resolve) => {
+      ws.addEventListener("close", (e) => {
+        this.closeCode = e.code;
+        this.wake();
+        resolve(e.code);
+      });
+    });
+  }
+
+  private wake() {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Texts received so far. */
+  get texts(): string[] {
+    return this.received.filter((m): m is string => typeof m === "string");
+  }
+
+  /** Waits until `pred` holds over what was received (or the socket closed), at most `ms`. */
+  async until(pred: (c: TestClient) => boolean, ms = 2000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!pred(this)) {
+      if (Date.now() > deadline) throw new Error(`timed out; received: ${JSON.stringify(this.texts)}`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 20);
+      });
+    }
+  }
+
+  /** Waits for a text equal to `text`. */
+  waitText(text: string, ms?: number) {
+    return this.until((c) => c.texts.includes(text), ms);
+  }
+
+  send(frame: string | Uint8Array) {
+    this.ws.send(frame);
+  }
+
+  close(code = 1000) {
+    this.ws.close(code, "bye");
+  }
+}
+
+export interface ConnectOptions {
+  signIn?: [string, string];
+  /** Offer the sockizy subprotocol (a sockizy-edge client does); default true. */
+  ctl?: boolean;
+  /** Carry the sign-in in the query instead of a subprotocol. */
+  viaQuery?: boolean;
+  raw?: string;
+}
+
+/** Opens a WebSocket through the Worker, as a browser would. */
+export async function connect(opts: ConnectOptions = {}): Promise<TestClient> {
+  const res = await upgrade(opts);
+  if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade failed: ${res.status} ${await res.text()}`);
+  return new TestClient(res.webSocket, res.headers.get("Sec-WebSocket-Protocol"));
+}
+
+export function upgrade(opts: ConnectOptions = {}): Promise<Response> {
+  const ctl = opts.ctl ?? true;
+  const encoded = opts.raw ?? (opts.signIn ? toBase64Url(signInFrame(...opts.signIn)) : undefined);
+  const protocols: string[] = [];
+  if (ctl) protocols.push("sockizy");
+  if (encoded !== undefined && !opts.viaQuery) protocols.push(`sockizy.${encoded}`);
+  const url = new URL("http://edge.test/");
+  if (encoded !== undefined && opts.viaQuery) url.searchParams.set("signin", encoded);
+  const headers: Record<string, string> = { Upgrade: "websocket" };
+  if (protocols.length) headers["Sec-WebSocket-Protocol"] = protocols.join(", ");
+  return SELF.fetch(url, { headers });
+}
+
+export const ADMIN_SECRET = "test-admin-secret";
+
+export async function adminGet(path: string): Promise<unknown> {
+  const res = await SELF.fetch(`http://edge.test${path}`, { headers: { Authorization: `Bearer ${ADMIN_SECRET}` } });
+  return res.json();
+}
+
+export async function adminPost(path: string, body: unknown, secret = ADMIN_SECRET): Promise<Response> {
+  return SELF.fetch(`http://edge.test${path}`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${secret}`, "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Closes clients and waits until the registry counts no session. */
+export async function closeAll(clients: TestClient[]): Promise<void> {
+  for (const c of clients) if (c.closeCode === undefined) c.close();
+  await Promise.all(clients.map((c) => Promise.race([c.closed, new Promise((r) => setTimeout(r, 500))])));
+  const deadline = Date.now() + 2000;
+  while (((await adminGet("/admin/size")) as { size: number }).size !== 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
