@@ -1,6 +1,7 @@
-// Two projects: "node" runs the codec, client and over-TCP tests in Node;
-// "workers" runs the edge objects inside workerd through
-// @cloudflare/vitest-plugin, with the bindings of wrangler.toml.
+// Projects: "node" runs the codec, client and over-TCP tests in Node;
+// "workers" runs the seed application's edge objects inside workerd through
+// @cloudflare/vitest-plugin with the bindings of wrangler.toml, and
+// "workers-probe" runs a probe application the same way.
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
@@ -18,10 +19,15 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { ADMIN_SECRET: "test-admin-secret" } },
+            miniflare: { bindings: { ADMIN_SECRET: "test-admin-secret", TICKET_SECRET: "test-ticket-secret" } },
           }),
         ],
-        test: { name: "workers", include: ["test/edge/**/*.test.ts"] },
+        test: { name: "workers", include: ["test/edge/*.test.ts"] },
+      },
+      {
+        // The probe application: session events in text, cap 2, replace-oldest, no admin secret.
+        plugins: [cloudflareTest({ wrangler: { configPath: "./test/edge/probe/wrangler.toml" } })],
+        test: { name: "workers-probe", include: ["test/edge/probe/*.test.ts"] },
       },
     ],
   },

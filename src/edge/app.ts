@@ -97,6 +97,8 @@ export interface AppOptions<P extends PacketMaps, K extends keyof ReceiveMap<P> 
    * uid counted in `size`. Default 60 s (at most one wake a minute).
    */
   readonly auditMs?: number;
+  /** How long a resume ticket is valid, in ms; tickets are renewed while the socket stays. Default 10 min. */
+  readonly ticketTtlMs?: number;
 }
 
 /** An application with its defaults filled in. */
@@ -107,6 +109,7 @@ export interface App<P extends PacketMaps = PacketMaps> {
   readonly maxPayload: number;
   readonly lobbyShards: number;
   readonly auditMs: number;
+  readonly ticketTtlMs: number;
 }
 
 export const DEFAULTS = {
@@ -115,6 +118,7 @@ export const DEFAULTS = {
   maxPayload: 32 * 1024,
   lobbyShards: 4,
   auditMs: 60_000,
+  ticketTtlMs: 10 * 60_000,
 } as const;
 
 /** Declares an application: its packets, sign-in and handlers, with defaults filled in. */
@@ -132,5 +136,6 @@ export function defineApp<const P extends PacketMaps, const K extends keyof Rece
     maxPayload: options.maxPayload ?? DEFAULTS.maxPayload,
     lobbyShards: options.lobbyShards ?? DEFAULTS.lobbyShards,
     auditMs: options.auditMs ?? DEFAULTS.auditMs,
+    ticketTtlMs: options.ticketTtlMs ?? DEFAULTS.ticketTtlMs,
   };
 }

@@ -39,6 +39,8 @@ export interface Env {
   REGISTRY: DurableObjectNamespace;
   /** Turns the admin API on (`wrangler secret put ADMIN_SECRET`). */
   ADMIN_SECRET?: string;
+  /** Turns session resume on: the HMAC key of resume tickets (`wrangler secret put TICKET_SECRET`). */
+  TICKET_SECRET?: string;
 }
 
 /** The object of one uid. Uids are named by their string form, so 13 and "13" are the same user. */

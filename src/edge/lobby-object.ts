@@ -2,7 +2,7 @@
 // failed), so the seed's flow works: connect first, receive broadcasts,
 // sign in later. A socket here can never be bound; a sign-in packet sent
 // here gets the reconnect instruction (README "Sign-in paths").
-import { fromBase64Url } from "../protocol/control.js";
+import { encodeControl, fromBase64Url } from "../protocol/control.js";
 import type { App, SignInOutcome, Uid } from "./app.js";
 import type { Env, LobbyRpc } from "./env.js";
 import type { EdgeSocket } from "./socket.js";
@@ -22,7 +22,8 @@ export function lobbyObjectClass(app: App) {
     /**
      * An anonymous upgrade from the Worker: `/connect?shard=N&ctl=0|1`, with
      * `outcome=bad|error&signin=<base64url>` when a sign-in in the upgrade
-     * failed (built by the Worker, never by a client).
+     * failed, or `outcome=resume-refused` for a bad resume ticket (built by
+     * the Worker, never by a client).
      */
     override async fetch(request: Request): Promise<Response> {
       const url = new URL(request.url);
@@ -35,6 +36,7 @@ export function lobbyObjectClass(app: App) {
       await this.fire("connection", socket, undefined);
       const outcome = url.searchParams.get("outcome");
       if (outcome === "error") await this.reply(socket, { kind: "error" });
+      if (outcome === "resume-refused") socket.send(encodeControl({ t: "resume", ok: false }));
       if (outcome === "bad") {
         const frame = fromBase64Url(url.searchParams.get("signin") ?? "") as Uint8Array;
         const outcome: SignInOutcome = { kind: "bad", data: this.tables.receive.decode(frame).data };

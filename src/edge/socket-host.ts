@@ -65,15 +65,25 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
     this.ctx.acceptWebSocket(server);
     // Date.now() only moves between I/O in Workers: keep accept order strict.
     this.lastAt = Math.max(Date.now(), this.lastAt + 1);
-    const attachment: Attachment = { id: randomId(), uid: null, ctl, at: this.lastAt };
-    server.serializeAttachment(attachment);
+    server.serializeAttachment({ id: randomId(), uid: null, ctl, at: this.lastAt } satisfies Attachment);
     // Browsers drop a connection whose offered subprotocol is not answered.
     const headers = ctl ? { "Sec-WebSocket-Protocol": SUBPROTOCOL } : undefined;
-    return { socket: new EdgeSocket(server, attachment, this), response: new Response(null, { status: 101, webSocket: client, headers }) };
+    const response = new Response(null, { status: 101, webSocket: client, headers });
+    return { socket: this.view(server), response };
   }
 
+  // One view per socket for the life of this instance, so a change made
+  // through one (a bind, say) is seen by every handler holding it. After a
+  // wake the map is empty and views are rebuilt from attachments.
+  private readonly views = new WeakMap<WebSocket, EdgeSocket>();
+
   protected view(ws: WebSocket): EdgeSocket {
-    return new EdgeSocket(ws, ws.deserializeAttachment() as Attachment, this);
+    let socket = this.views.get(ws);
+    if (socket === undefined) {
+      socket = new EdgeSocket(ws, ws.deserializeAttachment() as Attachment, this);
+      this.views.set(ws, socket);
+    }
+    return socket;
   }
 
   /** Open sockets only: a CLOSING one is leaving and must not be counted or sent to. */

@@ -19,6 +19,8 @@ export interface Attachment {
   readonly ctl: boolean;
   /** Accept order, to find the oldest socket (cap policy "replace-oldest"). */
   readonly at: number;
+  /** When its current resume ticket was issued (ms), if it has one. */
+  tk?: number;
   /** Set once the socket's close has been handled, so it is handled once. */
   gone?: true;
 }

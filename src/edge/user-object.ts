@@ -1,11 +1,12 @@
 // The Durable Object of one uid: that user's sockets, the connection cap,
 // and the session events of spec section 5. The Worker forwards a signed-in
 // upgrade here; sockets that sign out stay here, unbound.
-import { CLOSE } from "../protocol/control.js";
+import { CLOSE, encodeControl } from "../protocol/control.js";
 import type { App, SignInOutcome, Uid } from "./app.js";
 import type { Env, UserRpc } from "./env.js";
 import type { EdgeSocket } from "./socket.js";
 import { type RegistryState, SocketHost } from "./socket-host.js";
+import { issueTicket } from "./ticket.js";
 
 export function userObjectClass(app: App) {
   return class UserObject extends SocketHost implements UserRpc {
@@ -19,7 +20,11 @@ export function userObjectClass(app: App) {
       });
     }
 
-    /** A signed-in upgrade from the Worker: `/connect?uid=<json>&ctl=0|1` (built by the Worker, never by a client). */
+    /**
+     * A signed-in upgrade from the Worker: `/connect?uid=<json>&ctl=0|1`,
+     * plus `&epoch=N` for a resume ticket (built by the Worker, never by a
+     * client: the Worker has checked the credentials or the ticket).
+     */
     override async fetch(request: Request): Promise<Response> {
       const url = new URL(request.url);
       const uid = JSON.parse(url.searchParams.get("uid") ?? "null") as Uid;
@@ -27,14 +32,39 @@ export function userObjectClass(app: App) {
         this.uid = uid;
         await this.ctx.storage.put("uid", uid);
       }
+      const epoch = url.searchParams.get("epoch");
       const { socket, response } = this.open(url.searchParams.get("ctl") === "1");
-      await this.signInHere(socket, uid);
+      if (epoch !== null && Number(epoch) !== (await this.epoch())) {
+        // A ticket from before a clear (a kick): refused, the socket stays here unbound.
+        socket.send(encodeControl({ t: "resume", ok: false }));
+      } else {
+        await this.signInHere(socket, uid);
+      }
       await this.fire("connection", this.view(socket.ws), undefined);
       return response;
     }
 
+    /** Bumped by every clear, so tickets issued before it no longer resume. */
+    private async epoch(): Promise<number> {
+      return (await this.ctx.storage.get<number>("epoch")) ?? 0;
+    }
+
+    /** Gives a sockizy-edge client a resume ticket, when resume is on (TICKET_SECRET set). */
+    private async sendTicket(socket: EdgeSocket): Promise<void> {
+      const secret = this.env.TICKET_SECRET;
+      if (!secret || !socket.attachment.ctl || socket.attachment.uid === null) return;
+      const { ticket, exp } = await issueTicket(secret, socket.attachment.uid, await this.epoch(), app.ticketTtlMs);
+      socket.attachment.tk = Date.now();
+      socket.save();
+      socket.send(encodeControl({ t: "ticket", ticket, exp }));
+    }
+
+    /**
+     * Whether uid is this object's. The object is named String(uid), so its
+     * id's name says it; a fresh object reached by name is that uid's too.
+     */
     private isMine(uid: Uid): boolean {
-      return this.uid !== null && String(uid) === String(this.uid);
+      return String(uid) === String(this.ctx.id.name ?? this.uid ?? uid);
     }
 
     /** Open sockets bound to this uid. */
@@ -74,6 +104,7 @@ export function userObjectClass(app: App) {
         this.close(replaced.ws, CLOSE.replaced, "replaced by a newer sign-in");
       }
       const outcome: SignInOutcome = { kind: "ok", uid, size: await this.sizeNow() };
+      await this.sendTicket(this.view(socket.ws));
       await this.reply(this.view(socket.ws), outcome);
     }
 
@@ -104,6 +135,7 @@ export function userObjectClass(app: App) {
       if (!this.isMine(uid)) return super.clear(uid);
       const sockets = this.bound();
       for (const s of sockets) this.setUid(s, null);
+      await this.ctx.storage.put("epoch", (await this.epoch()) + 1);
       for (const s of sockets) await this.fire("session.clear", s, this.uid);
       const last = sockets.at(-1);
       if (last) await this.fire("session.end", last, this.uid);
@@ -128,7 +160,12 @@ export function userObjectClass(app: App) {
     }
 
     override async alarm(): Promise<void> {
-      if (this.uid !== null) await this.audit(this.report);
+      if (this.uid === null) return;
+      await this.audit(this.report);
+      // Renew tickets past half their life, so a long-lived socket can still resume.
+      for (const s of this.bound()) {
+        if (s.attachment.tk !== undefined && Date.now() - s.attachment.tk > app.ticketTtlMs / 2) await this.sendTicket(s);
+      }
     }
   };
 }

@@ -2,12 +2,13 @@
 // upgrade, authenticates it, and forwards the upgrade to the user's object,
 // or to a lobby shard when there is no sign-in or it failed.
 // README "Sign-in paths" describes every path.
-import { fromBase64Url, SIGNIN_PREFIX, SUBPROTOCOL } from "../protocol/control.js";
+import { fromBase64Url, RESUME_PREFIX, SIGNIN_PREFIX, SUBPROTOCOL } from "../protocol/control.js";
 import { DecodeError } from "../protocol/index.js";
 import { handleAdmin } from "./admin.js";
 import type { App, Uid } from "./app.js";
 import type { Env } from "./env.js";
 import { tablesOf } from "./tables.js";
+import { verifyTicket } from "./ticket.js";
 
 /** What the Worker serves besides the WebSocket endpoint (the client issue adds the script and demo). */
 export type Pages = (request: Request, env: Env) => Promise<Response | undefined> | Response | undefined;
@@ -34,6 +35,8 @@ async function upgrade(app: App, request: Request, env: Env, url: URL): Promise<
     .filter(Boolean);
   const ctl = offered.includes(SUBPROTOCOL);
   const encoded = offered.find((p) => p.startsWith(SIGNIN_PREFIX))?.slice(SIGNIN_PREFIX.length) ?? url.searchParams.get("signin");
+  const ticket = offered.find((p) => p.startsWith(RESUME_PREFIX))?.slice(RESUME_PREFIX.length);
+  if ((encoded === null || encoded === "") && ticket !== undefined) return resume(env, ticket, ctl, app);
   if (encoded === null || encoded === "") return toLobby(app, env, { ctl });
 
   // A malformed sign-in is refused before any object is touched.
@@ -58,11 +61,22 @@ async function upgrade(app: App, request: Request, env: Env, url: URL): Promise<
     return toLobby(app, env, { ctl, outcome: "error" });
   }
   if (uid === null) return toLobby(app, env, { ctl, outcome: "bad", signin: encoded });
+  return toUser(env, uid, ctl);
+}
 
+/** A resume ticket in place of credentials; one that does not verify is refused like a bad password. */
+async function resume(env: Env, ticket: string, ctl: boolean, app: App): Promise<Response> {
+  const claim = env.TICKET_SECRET ? await verifyTicket(env.TICKET_SECRET, ticket) : null;
+  if (claim === null) return toLobby(app, env, { ctl, outcome: "resume-refused" });
+  return toUser(env, claim.uid, ctl, claim.epoch);
+}
+
+function toUser(env: Env, uid: Uid, ctl: boolean, epoch?: number): Promise<Response> {
   // Only the Worker builds this URL, so an object trusts the uid in it.
   const target = new URL("https://user/connect");
   target.searchParams.set("uid", JSON.stringify(uid));
   target.searchParams.set("ctl", ctl ? "1" : "0");
+  if (epoch !== undefined) target.searchParams.set("epoch", String(epoch));
   const stub = env.USERS.get(env.USERS.idFromName(String(uid)));
   return stub.fetch(target, { headers: { Upgrade: "websocket" } });
 }
@@ -70,7 +84,7 @@ async function upgrade(app: App, request: Request, env: Env, url: URL): Promise<
 function toLobby(
   app: App,
   env: Env,
-  p: { ctl: boolean; outcome?: "bad" | "error"; signin?: string },
+  p: { ctl: boolean; outcome?: "bad" | "error" | "resume-refused"; signin?: string },
 ): Promise<Response> {
   const shard = Math.floor(Math.random() * app.lobbyShards);
   const target = new URL("https://lobby/connect");

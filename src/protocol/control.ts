@@ -33,7 +33,9 @@ export type Control =
   /** Reconnect, offering this sign-in in the upgrade: the socket is held by an object that cannot bind it. */
   | { t: "reconnect"; signin: string }
   /** A resume ticket for this session, to reconnect signed in without the password. */
-  | { t: "ticket"; ticket: string; exp: number };
+  | { t: "ticket"; ticket: string; exp: number }
+  /** The resume ticket was refused (forged, expired, for another uid, or voided by a clear): the socket stays anonymous. */
+  | { t: "resume"; ok: false };
 
 const utf8 = new TextEncoder();
 const utf8in = new TextDecoder();

@@ -1,0 +1,78 @@
+// A probe application for the session tests: every session event and every
+// `socket.session` call answers in text, so tests can watch spec section 5
+// from the client side. Cap 2 with policy "replace-oldest".
+import { createEdge, defineApp, RegistryObject } from "../../../src/edge/index.js";
+
+export const probeApp = defineApp({
+  packets: {
+    unpack: {
+      "auth.signIn": ["user:str"],
+      "probe.set": ["uid:str"],
+      "probe.delete": null,
+      "probe.clear": ["uid:str"],
+      "probe.count": ["uid:str"],
+      "probe.size": null,
+      "probe.emit": ["msg:str", "uid:str"],
+      "probe.emitAll": ["msg:str"],
+    },
+  },
+  signIn: {
+    packet: "auth.signIn",
+    authenticate({ user }) {
+      if (user === "throw") throw new Error("auth backend down");
+      return user === "" || user === "bad" ? null : user;
+    },
+    cap: 2,
+    policy: "replace-oldest",
+    reply(socket, outcome) {
+      socket.text(`reply ${JSON.stringify(outcome)}`);
+    },
+  },
+  on: {
+    session(message) {
+      this.text(`session ${String(message)}`);
+    },
+    "session.clear"(uid) {
+      this.text(`clear ${uid}`);
+    },
+    // Told to every socket as well: the last socket may be closing, and tests count these.
+    async "session.end"(uid, socket, io) {
+      socket.text(`end ${uid}`);
+      await io.text(`ended ${uid}`);
+    },
+    async "probe.set"({ uid }) {
+      try {
+        this.text(`set ${await this.session.set(uid)}`);
+      } catch (e) {
+        this.text(`set error: ${(e as Error).message}`);
+      }
+    },
+    async "probe.delete"() {
+      await this.session.delete();
+      this.text(`deleted, uid ${this.session.uid}`);
+    },
+    async "probe.clear"({ uid }) {
+      await this.session.clear(uid || undefined);
+      this.text("cleared");
+    },
+    async "probe.count"({ uid }) {
+      this.text(`count ${await this.session.count(uid || undefined)}`);
+    },
+    async "probe.size"() {
+      this.text(`size ${await this.session.size()}`);
+    },
+    async "probe.emit"({ msg, uid }) {
+      this.text(`emitted ${await this.session.emit(msg, uid || undefined)}`);
+    },
+    async "probe.emitAll"({ msg }, _socket, io) {
+      await io.session.emit(msg);
+      this.text("emitted all");
+    },
+  },
+});
+
+const edge = createEdge(probeApp);
+export default edge.worker;
+export class UserObject extends edge.UserObject {}
+export class LobbyObject extends edge.LobbyObject {}
+export { RegistryObject };

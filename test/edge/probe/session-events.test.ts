@@ -1,0 +1,212 @@
+// Spec section 5, row by row, watched through the probe application.
+import { SELF } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import { toBase64Url } from "../../../src/protocol/control.js";
+import { serverPackets } from "../../../src/protocol/index.js";
+import { TestClient } from "../helpers.js";
+import { probeApp } from "./app.js";
+
+const tables = serverPackets(probeApp.packets.unpack);
+const frame = (name: string, data: unknown) => tables.receive.encode(name as never, data as never);
+
+const open: TestClient[] = [];
+async function connect(user?: string): Promise<TestClient> {
+  const protocols = ["sockizy"];
+  if (user !== undefined) protocols.push(`sockizy.${toBase64Url(frame("auth.signIn", { user }))}`);
+  const res = await SELF.fetch("http://probe.test/", {
+    headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": protocols.join(", ") },
+  });
+  if (!res.webSocket) throw new Error(`upgrade failed: ${res.status}`);
+  const c = new TestClient(res.webSocket, res.headers.get("Sec-WebSocket-Protocol"));
+  open.push(c);
+  return c;
+}
+
+/** Sends a probe packet and waits for the answer starting with `prefix`. */
+async function ask(c: TestClient, name: string, data: unknown, prefix: string): Promise<string> {
+  const before = c.texts.length;
+  c.send(frame(name, data));
+  await c.until((x) => x.texts.slice(before).some((t) => t.startsWith(prefix)));
+  return c.texts.slice(before).find((t) => t.startsWith(prefix)) as string;
+}
+
+const signedIn = async (user: string) => {
+  const c = await connect(user);
+  await c.until((x) => x.texts.some((t) => t.startsWith("reply ")));
+  return c;
+};
+
+afterEach(async () => {
+  const clients = open.splice(0);
+  for (const c of clients) if (c.closeCode === undefined) c.close();
+  await Promise.all(clients.map((c) => Promise.race([c.closed, new Promise((r) => setTimeout(r, 500))])));
+  // Let the registry settle: every user gone.
+  const probe = await connect();
+  for (let i = 0; i < 100; i++) {
+    if ((await ask(probe, "probe.size", null, "size ")) === "size 0") break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  probe.close();
+  open.length = 0;
+});
+
+describe("socket.session.uid", () => {
+  it("is the bound uid after sign-in, and null after delete", async () => {
+    const a = await signedIn("alice");
+    expect(a.texts[0]).toBe('reply {"kind":"ok","uid":"alice","size":1}');
+    expect(await ask(a, "probe.delete", null, "deleted")).toBe("deleted, uid null");
+  });
+});
+
+describe("socket.session.set(uid)", () => {
+  it("binds a signed-out socket to its object's uid and returns size", async () => {
+    const a = await signedIn("alice");
+    await ask(a, "probe.delete", null, "deleted");
+    expect(await ask(a, "probe.set", { uid: "alice" }, "set")).toBe("set 1");
+    expect(await ask(a, "probe.count", { uid: "" }, "count")).toBe("count 1");
+  });
+
+  it("is an error on a socket that is already bound", async () => {
+    const a = await signedIn("alice");
+    expect(await ask(a, "probe.set", { uid: "alice" }, "set")).toMatch(/^set error: .*already bound/);
+  });
+
+  it("is an error for a uid whose object does not hold the socket", async () => {
+    const a = await connect();
+    expect(await ask(a, "probe.set", { uid: "alice" }, "set")).toMatch(/^set error: .*sign in through the upgrade/);
+  });
+});
+
+describe("socket.session.delete()", () => {
+  it("fires session.end on the uid's last socket only, and drops the uid", async () => {
+    const a = await signedIn("alice");
+    const b = await signedIn("alice");
+    expect(await ask(a, "probe.delete", null, "deleted")).toBe("deleted, uid null");
+    expect(a.texts).not.toContain("end alice");
+    expect(await ask(b, "probe.size", null, "size")).toBe("size 1");
+    await ask(b, "probe.delete", null, "deleted");
+    expect(b.texts).toContain("end alice");
+    expect(await ask(b, "probe.size", null, "size")).toBe("size 0");
+  });
+});
+
+describe("a socket that closes", () => {
+  it("is unbound as by delete(): session.end fires once, on the last socket", async () => {
+    const watcher = await connect();
+    const a = await signedIn("alice");
+    const b = await signedIn("alice");
+    a.close();
+    await a.closed;
+    expect(await ask(b, "probe.count", { uid: "" }, "count")).toBe("count 1");
+    b.close();
+    await watcher.waitText("ended alice");
+    // Another user's end proves the watcher saw everything before it.
+    const c = await signedIn("carol");
+    c.close();
+    await watcher.waitText("ended carol");
+    expect(watcher.texts.filter((t) => t === "ended alice")).toHaveLength(1);
+  });
+});
+
+describe("socket.session.clear([uid])", () => {
+  it("gives every socket of the uid session.clear, one of them session.end, and drops the uid", async () => {
+    const a = await signedIn("alice");
+    const b = await signedIn("alice");
+    const other = await signedIn("bob");
+    expect(await ask(other, "probe.clear", { uid: "alice" }, "cleared")).toBe("cleared");
+    await a.waitText("clear alice");
+    await b.waitText("clear alice");
+    const ends = [a, b].filter((c) => c.texts.includes("end alice"));
+    expect(ends).toHaveLength(1);
+    expect(await ask(other, "probe.count", { uid: "alice" }, "count")).toBe("count 0");
+    expect(await ask(other, "probe.size", null, "size")).toBe("size 1");
+    // The cleared sockets stay connected, unbound.
+    expect(a.closeCode).toBeUndefined();
+    expect(await ask(a, "probe.delete", null, "deleted")).toBe("deleted, uid null");
+  });
+
+  it("defaults to the socket's own uid", async () => {
+    const a = await signedIn("alice");
+    await ask(a, "probe.clear", { uid: "" }, "cleared");
+    await a.waitText("clear alice");
+    await a.waitText("end alice");
+  });
+});
+
+describe("socket.session.count([uid]) and size()", () => {
+  it("counts sockets bound to a uid, 0 for none, and distinct uids for size", async () => {
+    const a = await signedIn("alice");
+    await signedIn("alice");
+    await signedIn("bob");
+    expect(await ask(a, "probe.count", { uid: "" }, "count")).toBe("count 2");
+    expect(await ask(a, "probe.count", { uid: "bob" }, "count")).toBe("count 1");
+    expect(await ask(a, "probe.count", { uid: "nobody" }, "count")).toBe("count 0");
+    expect(await ask(a, "probe.size", null, "size")).toBe("size 2");
+  });
+
+  it("counts 0 for a socket with no uid", async () => {
+    const a = await connect();
+    expect(await ask(a, "probe.count", { uid: "" }, "count")).toBe("count 0");
+  });
+});
+
+describe("socket.session.emit(msg[, uid])", () => {
+  it("fires session on every socket of the uid, and not on others", async () => {
+    const a = await signedIn("alice");
+    const b = await signedIn("alice");
+    const bob = await signedIn("bob");
+    expect(await ask(bob, "probe.emit", { msg: "hi", uid: "alice" }, "emitted")).toBe("emitted true");
+    await a.waitText("session hi");
+    await b.waitText("session hi");
+    expect(bob.texts).not.toContain("session hi");
+    expect(await ask(a, "probe.emit", { msg: "own", uid: "" }, "emitted")).toBe("emitted true");
+    await b.waitText("session own");
+  });
+
+  it("is false on a socket with no uid", async () => {
+    const a = await connect();
+    expect(await ask(a, "probe.emit", { msg: "x", uid: "" }, "emitted")).toBe("emitted false");
+  });
+});
+
+describe("io.session.emit(msg)", () => {
+  it("fires session on every socket of every uid, and not on anonymous sockets", async () => {
+    const a = await signedIn("alice");
+    const bob = await signedIn("bob");
+    const anon = await connect();
+    await ask(anon, "probe.emitAll", { msg: "all" }, "emitted all");
+    await a.waitText("session all");
+    await bob.waitText("session all");
+    expect(anon.texts).not.toContain("session all");
+  });
+});
+
+describe("cap policy replace-oldest", () => {
+  it("binds the newest sign-in; the oldest socket gets session.clear and is closed with 4001", async () => {
+    const first = await signedIn("alice");
+    const second = await signedIn("alice");
+    const third = await signedIn("alice");
+    expect(third.texts[0]).toBe('reply {"kind":"ok","uid":"alice","size":1}');
+    await first.waitText("clear alice");
+    expect(await first.closed).toBe(4001);
+    expect(second.closeCode).toBeUndefined();
+    expect(await ask(third, "probe.count", { uid: "" }, "count")).toBe("count 2");
+    expect(first.texts).not.toContain("end alice");
+  });
+});
+
+describe("authenticate", () => {
+  it("gives the error outcome when it throws, and the socket stays anonymous", async () => {
+    const a = await connect("throw");
+    await a.waitText('reply {"kind":"error"}');
+    expect(a.closeCode).toBeUndefined();
+  });
+});
+
+describe("the admin API without ADMIN_SECRET", () => {
+  it("is off: 404 even with a bearer token", async () => {
+    const res = await SELF.fetch("http://probe.test/admin/size", { headers: { Authorization: "Bearer anything" } });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: "the admin API is off (set the ADMIN_SECRET secret)" });
+  });
+});
