@@ -1,8 +1,9 @@
 // The HTTP admin API: `io.session` for a backend. Off unless ADMIN_SECRET
 // is set (`wrangler secret put ADMIN_SECRET`); every call carries
 // `Authorization: Bearer <secret>`. README "Admin API" lists the routes.
-import type { Uid } from "./app.js";
+
 import { CLOSE } from "../protocol/control.js";
+import type { Uid } from "./app.js";
 import { type Env, registryStub, userStub } from "./env.js";
 
 export async function handleAdmin(request: Request, env: Env): Promise<Response> {

@@ -7,14 +7,7 @@
 // keeps per-socket state in memory. Sockets come from `ctx.getWebSockets()`,
 // their state from attachments, the object's own facts from storage.
 import { DurableObject } from "cloudflare:workers";
-import {
-  CLOSE,
-  encodeControl,
-  PING,
-  PONG,
-  SUBPROTOCOL,
-  toBase64Url,
-} from "../protocol/control.js";
+import { CLOSE, encodeControl, PING, PONG, SUBPROTOCOL, toBase64Url } from "../protocol/control.js";
 import { DecodeError, type PacketTables } from "../protocol/index.js";
 import { utf8Length } from "../protocol/utf8.js";
 import type { App, SignInOutcome, Uid } from "./app.js";
@@ -167,7 +160,8 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
 
   /** Runs one of the application's handlers; a failing handler is logged and the object carries on. */
   protected async fire(event: string, socket: EdgeSocket, data: unknown): Promise<void> {
-    const handler = (this.app.on as Record<string, Function | undefined>)[event];
+    type AnyHandler = (this: unknown, ...args: unknown[]) => unknown;
+    const handler = (this.app.on as Record<string, AnyHandler | undefined>)[event];
     if (handler === undefined) return;
     try {
       await handler.call(socket, data, socket, this.io);

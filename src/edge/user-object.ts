@@ -115,7 +115,8 @@ export function userObjectClass(app: App) {
 
     override async bind(ws: WebSocket, uid: Uid): Promise<number> {
       const socket = this.view(ws);
-      if (socket.attachment.uid !== null) throw new Error(`session.set: socket is already bound to ${socket.attachment.uid}`);
+      if (socket.attachment.uid !== null)
+        throw new Error(`session.set: socket is already bound to ${socket.attachment.uid}`);
       if (!this.isMine(uid)) return super.bind(ws, uid);
       this.setUid(socket, uid);
       return this.sizeNow();
@@ -164,7 +165,8 @@ export function userObjectClass(app: App) {
       await this.audit(this.report);
       // Renew tickets past half their life, so a long-lived socket can still resume.
       for (const s of this.bound()) {
-        if (s.attachment.tk !== undefined && Date.now() - s.attachment.tk > app.ticketTtlMs / 2) await this.sendTicket(s);
+        if (s.attachment.tk !== undefined && Date.now() - s.attachment.tk > app.ticketTtlMs / 2)
+          await this.sendTicket(s);
       }
     }
   };

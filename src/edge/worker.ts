@@ -34,7 +34,8 @@ async function upgrade(app: App, request: Request, env: Env, url: URL): Promise<
     .map((p) => p.trim())
     .filter(Boolean);
   const ctl = offered.includes(SUBPROTOCOL);
-  const encoded = offered.find((p) => p.startsWith(SIGNIN_PREFIX))?.slice(SIGNIN_PREFIX.length) ?? url.searchParams.get("signin");
+  const encoded =
+    offered.find((p) => p.startsWith(SIGNIN_PREFIX))?.slice(SIGNIN_PREFIX.length) ?? url.searchParams.get("signin");
   const ticket = offered.find((p) => p.startsWith(RESUME_PREFIX))?.slice(RESUME_PREFIX.length);
   if ((encoded === null || encoded === "") && ticket !== undefined) return resume(env, ticket, ctl, app);
   if (encoded === null || encoded === "") return toLobby(app, env, { ctl });

@@ -22,11 +22,20 @@ export class TestClient {
   closeCode: number | undefined;
   readonly closed: Promise<number>;
 
-  constructor(readonly ws: WebSocket, readonly protocol: string | null) {
+  constructor(
+    readonly ws: WebSocket,
+    readonly protocol: string | null,
+  ) {
     ws.accept();
+    // Binary messages may arrive as Blobs here; a chain keeps them in order with texts.
+    let chain = Promise.resolve();
     ws.addEventListener("message", (e) => {
-      this.received.push(typeof e.data === "string" ? e.data : new Uint8Array(e.data as ArrayBuffer));
-      this.wake();
+      const data = e.data as string | ArrayBuffer | Blob;
+      chain = chain.then(async () => {
+        if (typeof data === "string") this.received.push(data);
+        else this.received.push(new Uint8Array(data instanceof Blob ? await data.arrayBuffer() : data));
+        this.wake();
+      });
     });
     this.closed = new Promise((resolve) => {
       ws.addEventListener("close", (e) => {
@@ -79,6 +88,8 @@ export interface ConnectOptions {
   /** Carry the sign-in in the query instead of a subprotocol. */
   viaQuery?: boolean;
   raw?: string;
+  /** Offer a resume ticket (`sockizy-resume.<ticket>`). */
+  ticket?: string;
 }
 
 /** Opens a WebSocket through the Worker, as a browser would. */
@@ -94,6 +105,7 @@ export function upgrade(opts: ConnectOptions = {}): Promise<Response> {
   const protocols: string[] = [];
   if (ctl) protocols.push("sockizy");
   if (encoded !== undefined && !opts.viaQuery) protocols.push(`sockizy.${encoded}`);
+  if (opts.ticket !== undefined) protocols.push(`sockizy-resume.${opts.ticket}`);
   const url = new URL("http://edge.test/");
   if (encoded !== undefined && opts.viaQuery) url.searchParams.set("signin", encoded);
   const headers: Record<string, string> = { Upgrade: "websocket" };

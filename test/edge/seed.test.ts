@@ -107,7 +107,7 @@ describe("seed sign-out and close", () => {
   it("ignores sign-out on a socket that is not signed in", async () => {
     const a = await track(connect());
     a.send(signOutFrame());
-    const b = await track(connect({ signIn: ["D", "6"] }));
+    await track(connect({ signIn: ["D", "6"] }));
     await a.waitText("USER.OK | 6 | 1");
     expect(a.closeCode).toBeUndefined();
   });

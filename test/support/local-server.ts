@@ -27,7 +27,16 @@ async function freePort(): Promise<number> {
 /** `vars` become `--var KEY:VALUE` (for secrets a test needs, e.g. ADMIN_SECRET). */
 export async function startLocalServer(vars: Record<string, string> = {}, timeoutMs = 60_000): Promise<LocalServer> {
   const port = await freePort();
-  const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort())];
+  const args = [
+    "wrangler",
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(await freePort()),
+  ];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child: ChildProcess = spawn("npx", args, {
     cwd: new URL("../..", import.meta.url).pathname,

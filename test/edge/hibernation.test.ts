@@ -1,0 +1,104 @@
+// State survives hibernation (derived from getWebSockets() and attachments),
+// and a reset that drops sockets without close events does not leave ghost
+// sessions once the audit alarm has run.
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Env } from "../../src/edge/env.js";
+import { adminGet, closeAll, connect, signInFrame, signOutFrame, type TestClient } from "./helpers.js";
+
+const bindings = env as unknown as Env;
+const user = (uid: string) => bindings.USERS.get(bindings.USERS.idFromName(uid));
+const lobby = (shard: number) => bindings.LOBBIES.get(bindings.LOBBIES.idFromName(`lobby-${shard}`));
+const registry = () => bindings.REGISTRY.get(bindings.REGISTRY.idFromName("global"));
+
+const open: TestClient[] = [];
+const track = async (p: Promise<TestClient>) => {
+  const c = await p;
+  open.push(c);
+  return c;
+};
+afterEach(() => closeAll(open.splice(0)));
+
+/** Evicts every object that may hold state, keeping sockets (hibernated). */
+async function hibernateAll() {
+  for (const stub of [user("13"), user("6"), registry(), lobby(0), lobby(1), lobby(2), lobby(3)]) {
+    await evictDurableObject(stub).catch(() => {}); // not running: nothing to evict
+  }
+}
+
+describe("after eviction with sockets hibernated", () => {
+  it("keeps the cap, the bound uid and size between every step of the seed flow", async () => {
+    const a = await track(connect({ signIn: ["D", "13"] }));
+    await a.waitText("USER.OK | 13 | 1");
+    await hibernateAll();
+    const b = await track(connect({ signIn: ["D", "13"] }));
+    await b.waitText("USER.MAX.CONN | 1 | 1");
+    await hibernateAll();
+    expect(await adminGet("/admin/count?uid=13")).toEqual({ uid: "13", count: 1 });
+    await hibernateAll();
+    const c = await track(connect({ signIn: ["D", "6"] }));
+    await c.waitText("USER.OK | 6 | 2");
+    await hibernateAll();
+    // The signed-in socket still signs out, as the bound uid lives in its attachment.
+    a.send(signOutFrame());
+    await waitSize(1);
+    await hibernateAll();
+    b.send(signInFrame("D", "13"));
+    await b.waitText("USER.OK | 13 | 2");
+    await hibernateAll();
+    // Broadcasts still reach sockets of every object.
+    const watcher = await track(connect());
+    await hibernateAll();
+    c.send(signOutFrame());
+    c.send(signInFrame("D", "6"));
+    await watcher.waitText("USER.OK | 6 | 2");
+  });
+
+  it("still answers the heartbeat and closes", async () => {
+    const a = await track(connect({ signIn: ["D", "13"] }));
+    await a.waitText("USER.OK | 13 | 1");
+    await hibernateAll();
+    a.send("#ping");
+    await a.waitText("#pong");
+    a.close();
+    await a.closed;
+    await waitSize(0);
+  });
+});
+
+describe("no ghost sessions", () => {
+  it("drops the uid from size once the audit alarm runs after a reset that closed sockets without events", async () => {
+    const a = await track(connect({ signIn: ["D", "13"] }));
+    await a.waitText("USER.OK | 13 | 1");
+    expect(await adminGet("/admin/size")).toEqual({ size: 1 });
+    await evictDurableObject(user("13"), { webSockets: "close" });
+    // The object had an alarm armed while it held sockets.
+    expect(await runDurableObjectAlarm(user("13"))).toBe(true);
+    await waitSize(0);
+    // With no sockets left the audit stops: no more wakes.
+    expect(await runDurableObjectAlarm(user("13"))).toBe(false);
+    // And the user can sign in again.
+    const b = await track(connect({ signIn: ["D", "13"] }));
+    await b.waitText("USER.OK | 13 | 1");
+  });
+
+  it("keeps a healthy hibernating user counted and re-arms the audit", async () => {
+    const a = await track(connect({ signIn: ["D", "13"] }));
+    await a.waitText("USER.OK | 13 | 1");
+    await evictDurableObject(user("13"));
+    expect(await runDurableObjectAlarm(user("13"))).toBe(true);
+    expect(await adminGet("/admin/size")).toEqual({ size: 1 });
+    expect(await runDurableObjectAlarm(user("13"))).toBe(true);
+  });
+});
+
+async function waitSize(size: number) {
+  const deadline = Date.now() + 2000;
+  for (;;) {
+    const got = (await adminGet("/admin/size")) as { size: number };
+    if (got.size === size) return;
+    if (Date.now() > deadline) throw new Error(`size stayed ${got.size}, expected ${size}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

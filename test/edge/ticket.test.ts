@@ -1,0 +1,100 @@
+// Session resume with signed tickets (README "Session resume").
+import { evictDurableObject, SELF } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Env } from "../../src/edge/env.js";
+import { issueTicket, verifyTicket } from "../../src/edge/ticket.js";
+import { type Control, decodeControl } from "../../src/protocol/control.js";
+import { adminPost, closeAll, connect, signOutFrame, type TestClient } from "./helpers.js";
+
+const SECRET = "test-ticket-secret"; // vitest.config.ts binds TICKET_SECRET to this
+const bindings = env as unknown as Env;
+
+const open: TestClient[] = [];
+afterEach(() => closeAll(open.splice(0)));
+
+async function resumeWith(ticket: string): Promise<TestClient> {
+  const c = await connect({ ticket });
+  open.push(c);
+  return c;
+}
+
+const controls = (c: TestClient): Control[] =>
+  c.received.flatMap((m) => (typeof m === "string" ? [] : [decodeControl(m)].filter((x): x is Control => !!x)));
+const ticketOf = (c: TestClient) => controls(c).find((m) => m.t === "ticket") as { ticket: string; exp: number };
+
+describe("tickets", () => {
+  it("verify when genuine and unexpired, and carry the uid", async () => {
+    const { ticket } = await issueTicket(SECRET, 13, 0, 60_000);
+    expect(await verifyTicket(SECRET, ticket)).toEqual({ uid: 13, epoch: 0 });
+  });
+
+  it("are refused when expired, forged, signed with another secret, or for another uid", async () => {
+    const { ticket } = await issueTicket(SECRET, 13, 0, 1000, 0);
+    expect(await verifyTicket(SECRET, ticket, 1001)).toBeNull();
+    const good = (await issueTicket(SECRET, 13, 0, 60_000)).ticket;
+    const [, exp, epoch, sig] = good.split(".");
+    const other = (await issueTicket(SECRET, 6, 0, 60_000)).ticket.split(".")[0];
+    expect(await verifyTicket(SECRET, [other, exp, epoch, sig].join("."))).toBeNull();
+    expect(await verifyTicket("another secret", good)).toBeNull();
+    expect(await verifyTicket(SECRET, `${good.slice(0, -2)}AA`)).toBeNull();
+    expect(await verifyTicket(SECRET, "garbage")).toBeNull();
+  });
+});
+
+describe("session resume", () => {
+  it("gives a signed-in sockizy client a ticket before its USER.OK", async () => {
+    const a = await connect({ signIn: ["D", "13"] });
+    open.push(a);
+    await a.waitText("USER.OK | 13 | 1");
+    const t = ticketOf(a);
+    expect(t.exp).toBeGreaterThan(Date.now());
+    expect(await verifyTicket(SECRET, t.ticket)).toEqual({ uid: 13, epoch: 0 });
+    expect(a.received.findIndex((m) => typeof m !== "string")).toBeLessThan(a.received.indexOf("USER.OK | 13 | 1"));
+  });
+
+  it("signs the user back in with the ticket after every socket was dropped", async () => {
+    const a = await connect({ signIn: ["D", "13"] });
+    open.push(a);
+    await a.waitText("USER.OK | 13 | 1");
+    const { ticket } = ticketOf(a);
+    const stub = bindings.USERS.get(bindings.USERS.idFromName("13"));
+    await evictDurableObject(stub, { webSockets: "close" });
+    await a.closed;
+    const b = await resumeWith(ticket);
+    await b.waitText("USER.OK | 13 | 1");
+    expect(ticketOf(b)).toBeDefined();
+  });
+
+  it("refuses a forged ticket like a bad password: anonymous, told so, nothing bound", async () => {
+    const { ticket } = await issueTicket("not the server's secret", 13, 0, 60_000);
+    const b = await resumeWith(ticket);
+    await b.until((c) => controls(c).length > 0);
+    expect(controls(b)).toEqual([{ t: "resume", ok: false }]);
+    expect(b.closeCode).toBeUndefined();
+    const res = await SELF.fetch("http://edge.test/admin/size", {
+      headers: { Authorization: "Bearer test-admin-secret" },
+    });
+    expect(await res.json()).toEqual({ size: 0 });
+  });
+
+  it("refuses an expired ticket", async () => {
+    const { ticket } = await issueTicket(SECRET, 13, 0, 1, Date.now() - 10_000);
+    const b = await resumeWith(ticket);
+    await b.until((c) => controls(c).length > 0);
+    expect(controls(b)).toEqual([{ t: "resume", ok: false }]);
+  });
+
+  it("refuses a ticket issued before the uid was cleared (kicked)", async () => {
+    const a = await connect({ signIn: ["D", "13"] });
+    open.push(a);
+    await a.waitText("USER.OK | 13 | 1");
+    const { ticket } = ticketOf(a);
+    expect((await adminPost("/admin/clear", { uid: 13, kick: true })).status).toBe(200);
+    expect(await a.closed).toBe(4003);
+    const b = await resumeWith(ticket);
+    await b.until((c) => controls(c).length > 0);
+    expect(controls(b)).toEqual([{ t: "resume", ok: false }]);
+    b.send(signOutFrame()); // still a working, unbound socket
+  });
+});
