@@ -22,9 +22,11 @@ export interface RegistryState {
   online: boolean;
 }
 
-// Close codes that must not be echoed: they are never sent on the wire
-// (RFC 6455 section 7.4.1).
-const UNSENDABLE = new Set([1005, 1006, 1015]);
+// Close codes that are never sent on the wire (RFC 6455 section 7.4.1).
+// 1006 and 1015 mean no close frame came, so there is nothing to answer;
+// 1005 means a close frame came without a code, answered without one.
+const NO_CLOSE_FRAME = new Set([1006, 1015]);
+const NO_CODE = 1005;
 
 export abstract class SocketHost extends DurableObject<Env> implements SocketOwner {
   readonly io: EdgeIo;
@@ -114,9 +116,11 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    if (!UNSENDABLE.has(code)) {
+    if (!NO_CLOSE_FRAME.has(code)) {
       try {
-        ws.close(code, reason); // answer the client's close
+        // Answer the client's close (RFC 6455 section 5.5.1), echoing its code.
+        if (code === NO_CODE) ws.close();
+        else ws.close(code, reason);
       } catch {
         // Already answered (the runtime may reply by itself).
       }

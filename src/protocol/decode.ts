@@ -73,7 +73,10 @@ function readValue(packet: string, f: Field, r: Reader): unknown {
     case Kind.U32: {
       const at = need(packet, f, r, 4);
       const v =
-        (b[at] as number) | ((b[at + 1] as number) << 8) | ((b[at + 2] as number) << 16) | ((b[at + 3] as number) << 24);
+        (b[at] as number) |
+        ((b[at + 1] as number) << 8) |
+        ((b[at + 2] as number) << 16) |
+        ((b[at + 3] as number) << 24);
       return f.kind === Kind.I32 ? v : v >>> 0;
     }
     case Kind.F32:

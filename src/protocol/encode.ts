@@ -68,7 +68,11 @@ function writeValue(packet: string, f: Field, v: unknown, out: Scratch, pos: num
       return pos + 8;
     case Kind.Str:
       // Falsy values (undefined, null, "", 0, false) are an empty string, as in 2pack.
-      return writeLength(out.bytes, pos, v ? writeUtf8(typeof v === "string" ? v : String(v), out.bytes, pos + 2, f.size) : 0);
+      return writeLength(
+        out.bytes,
+        pos,
+        v ? writeUtf8(typeof v === "string" ? v : String(v), out.bytes, pos + 2, f.size) : 0,
+      );
     case Kind.Json:
       return writeLength(out.bytes, pos, writeJson(packet, f, v, out, pos + 2));
     default:

@@ -45,7 +45,8 @@ export class DecodeError extends Error {
     readonly packet?: string,
     readonly field?: string,
   ) {
-    const where = packet === undefined ? "" : ` in packet "${packet}"${field === undefined ? "" : `, field "${field}"`}`;
+    const where =
+      packet === undefined ? "" : ` in packet "${packet}"${field === undefined ? "" : `, field "${field}"`}`;
     super(`invalid frame (${code})${where} at byte ${offset}: ${message}`);
   }
 }

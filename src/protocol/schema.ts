@@ -172,11 +172,10 @@ export function planSchema(packet: string, schema: Schema): Plan {
     const firstNamed = (schema[0] as string).includes(":");
     const odd = schema.findIndex((e: string) => e.includes(":") !== firstNamed);
     const entry = schema[odd] as string;
-    throw new SchemaError(
-      `mixed named ("name:type") and unnamed ("type") fields: entry ${odd} ${firstNamed ? "has no name" : "has a name"}, entry 0 "${schema[0]}" ${firstNamed ? "has one" : "has none"}`,
-      packet,
-      entry,
-    );
+    const why = firstNamed
+      ? `entry ${odd} has no name, entry 0 "${schema[0]}" has one`
+      : `entry ${odd} has a name, entry 0 "${schema[0]}" has none`;
+    throw new SchemaError(`mixed named ("name:type") and unnamed ("type") fields: ${why}`, packet, entry);
   }
   const maxSize = fields.reduce((sum, f) => sum + wireSize(f), 0);
   return { shape: named ? Shape.Object : Shape.Array, fields, maxSize };

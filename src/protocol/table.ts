@@ -142,11 +142,11 @@ type Opt<M> = M extends SchemaMap ? M : Record<never, never>;
  * The server's tables, as sockizy's `io.packets(unpack, pack, shared)`:
  * it receives `unpack` then `shared`, and sends `pack` then `shared`.
  */
-export function serverPackets<U extends SchemaMap, P extends SchemaMap | null = null, S extends SchemaMap | null = null>(
-  unpack: U | null,
-  pack?: P,
-  shared?: S,
-): PacketTables<Merge<U, Opt<S>>, Merge<Opt<P>, Opt<S>>> {
+export function serverPackets<
+  U extends SchemaMap,
+  P extends SchemaMap | null = null,
+  S extends SchemaMap | null = null,
+>(unpack: U | null, pack?: P, shared?: S): PacketTables<Merge<U, Opt<S>>, Merge<Opt<P>, Opt<S>>> {
   return { receive: new PacketTable(unpack, shared), send: new PacketTable(pack, shared) } as never;
 }
 
@@ -154,10 +154,10 @@ export function serverPackets<U extends SchemaMap, P extends SchemaMap | null = 
  * The client's tables, the mirror image `packets(pack, unpack, shared)`:
  * it sends `pack` then `shared`, and receives `unpack` then `shared`.
  */
-export function clientPackets<P extends SchemaMap, U extends SchemaMap | null = null, S extends SchemaMap | null = null>(
-  pack: P | null,
-  unpack?: U,
-  shared?: S,
-): PacketTables<Merge<Opt<U>, Opt<S>>, Merge<P, Opt<S>>> {
+export function clientPackets<
+  P extends SchemaMap,
+  U extends SchemaMap | null = null,
+  S extends SchemaMap | null = null,
+>(pack: P | null, unpack?: U, shared?: S): PacketTables<Merge<Opt<U>, Opt<S>>, Merge<P, Opt<S>>> {
   return { receive: new PacketTable(unpack, shared), send: new PacketTable(pack, shared) } as never;
 }

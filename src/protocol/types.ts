@@ -10,25 +10,29 @@ type StrType = `${"str" | "s"}${Digits}`;
 type BinType = `${"bin" | "b"}${Digits}`;
 type JsonType = `${"json" | "j"}${Digits}`;
 
-/** What decoding a field of type T gives. */
-export type ValueOf<T extends string> = T extends SmallInt
-  ? number
-  : T extends BigInt64Type
-    ? bigint
-    : T extends StrType
-      ? string
-      : T extends BinType
-        ? Uint8Array | null
-        : T extends JsonType
-          ? unknown
-          : never;
+/** What decoding a field of type T gives (unknown when T is only known as `string`). */
+export type ValueOf<T extends string> = string extends T
+  ? unknown
+  : T extends SmallInt
+    ? number
+    : T extends BigInt64Type
+      ? bigint
+      : T extends StrType
+        ? string
+        : T extends BinType
+          ? Uint8Array | null
+          : T extends JsonType
+            ? unknown
+            : never;
 
 /** What encoding a field of type T accepts. */
-export type InputOf<T extends string> = T extends BigInt64Type
-  ? bigint | number
-  : T extends BinType
-    ? Uint8Array | ArrayBuffer | ArrayLike<number> | null
-    : ValueOf<T>;
+export type InputOf<T extends string> = string extends T
+  ? unknown
+  : T extends BigInt64Type
+    ? bigint | number
+    : T extends BinType
+      ? Uint8Array | ArrayBuffer | ArrayLike<number> | null
+      : ValueOf<T>;
 
 type NameOf<E> = E extends `${infer N}:${string}` ? N : never;
 type TypeOf<E> = E extends `${string}:${infer T}` ? T : never;
@@ -37,8 +41,10 @@ type IsNamed<S extends readonly string[]> = S[number] extends `${string}:${strin
 type NamedOf<S extends readonly string[], Input extends boolean> = {
   [E in S[number] as NameOf<E>]: Input extends true ? InputOf<TypeOf<E>> : ValueOf<TypeOf<E>>;
 };
+/** The type part of a schema entry: "lvl:int8" and "int8" are both "int8". */
+type EntryType<E> = E extends `${string}:${infer T}` ? T : E extends string ? E : never;
 type TupleOf<S extends readonly string[], Input extends boolean> = {
-  -readonly [I in keyof S]: S[I] extends string ? (Input extends true ? InputOf<S[I]> : ValueOf<S[I]>) : never;
+  -readonly [I in keyof S]: Input extends true ? InputOf<EntryType<S[I]>> : ValueOf<EntryType<S[I]>>;
 };
 
 /** The data a handler receives for a packet of schema S. */

@@ -3,7 +3,8 @@
 // section 2, "cut before a code point that would not fit"), and lone
 // surrogates become U+FFFD, as TextEncoder and Node's Buffer#write do.
 
-const decoder = new TextDecoder();
+// ignoreBOM: a leading U+FEFF is content, kept as 2pack (Buffer#toString) keeps it.
+const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
 /**
  * Writes `s` as UTF-8 into `buf` at `pos`, at most `limit` bytes, and

@@ -80,6 +80,13 @@ describe("closes", () => {
     expect(await a.closed).toBe(4321);
   });
 
+  it("answers a close that carries no code (1005), as a browser's ws.close() sends", async () => {
+    const a = await track(connect({ signIn: ["D", "13"] }));
+    await a.waitText("USER.OK | 13 | 1");
+    a.ws.close();
+    expect(await Promise.race([a.closed, new Promise((r) => setTimeout(() => r("no answer"), 1500))])).toBe(1005);
+  });
+
   it("does not count a closing socket against the cap", async () => {
     const a = await track(connect({ signIn: ["D", "13"] }));
     await a.waitText("USER.OK | 13 | 1");

@@ -139,10 +139,18 @@ const bigint64Arb = fc.oneof(
 );
 
 function strArb(n: number): fc.Arbitrary<unknown> {
-  return fc.oneof(
+  const arms: fc.WeightedArbitrary<unknown>[] = [
     { weight: 8, arbitrary: fc.string({ unit: charArb, maxLength: Math.min(n + 4, 150) }) },
     { weight: 1, arbitrary: fc.constantFrom<unknown>(null, undefined, "") },
-  );
+  ];
+  // Now and then a string around N bytes (1 to 4 bytes a unit), to hit the cut.
+  if (n <= 300) {
+    arms.push({
+      weight: 2,
+      arbitrary: fc.string({ unit: charArb, minLength: Math.floor(n / 4), maxLength: n + 2, size: "max" }),
+    });
+  }
+  return fc.oneof(...arms);
 }
 
 function binArb(n: number): fc.Arbitrary<unknown> {
@@ -242,7 +250,26 @@ function objectDataArb(fields: readonly FieldSpec[], names: readonly string[]): 
   });
 }
 
-const FIELD_NAMES = ["a", "b", "c", "name", "lvl", "hp", "x", "y", "text", "uid", "j", "bn", "0", "1", "_", "$x", "ünï", "a b"];
+const FIELD_NAMES = [
+  "a",
+  "b",
+  "c",
+  "name",
+  "lvl",
+  "hp",
+  "x",
+  "y",
+  "text",
+  "uid",
+  "j",
+  "bn",
+  "0",
+  "1",
+  "_",
+  "$x",
+  "ünï",
+  "a b",
+];
 
 interface Shaped {
   readonly schema: Schema;

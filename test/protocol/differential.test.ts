@@ -5,7 +5,7 @@
 // difference found while writing these tests.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DecodeError, EncodeError, PacketTable, SchemaError, type Schema } from "../../src/protocol/index.js";
+import { DecodeError, EncodeError, PacketTable, type Schema, SchemaError } from "../../src/protocol/index.js";
 import { fillers, type PacketCase, packetCaseArb, SEED, tableFor } from "./arbitraries.js";
 import { hex, oracleAccepts, oracleDecode, oracleEncode, unhex } from "./oracle.js";
 
@@ -22,8 +22,12 @@ function decodeError(table: PacketTable, frame: Uint8Array): DecodeError {
   throw new Error(`expected a DecodeError for ${hex(frame)}`);
 }
 
-/** A one-packet table (id 0). */
-const one = (schema: Schema) => new PacketTable({ p: schema });
+/**
+ * A one-packet table (id 0), typed loosely: the schemas here are not
+ * literal types, and the data is checked at run time.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: any data for schemas known only at run time
+const one = (schema: Schema) => new PacketTable<{ readonly [name: string]: any }>({ p: schema });
 
 describe("agrees with 2pack on random packets", () => {
   it(`encodes byte for byte as 2pack and decodes 2pack's frames to 2pack's values (${RUNS} cases)`, () => {
@@ -62,10 +66,9 @@ describe("agrees with 2pack on random packets", () => {
 
   it("writes ids above 255 little-endian, as 2pack", () => {
     const table = new PacketTable(fillers(0x1234), { p: "uint8" });
-    expect(hex(table.encode("p", 7))).toBe(hex(oracleEncode("uint8", 0x1234, 7)));
-    expect(hex(table.encode("p", 7))).toBe("341207");
+    expect(hex(table.encode("p", 7 as never))).toBe(hex(oracleEncode("uint8", 0x1234, 7)));
+    expect(hex(table.encode("p", 7 as never))).toBe("341207");
   });
-
 });
 
 describe("named differences: stricter decoding than 2pack", () => {
@@ -211,7 +214,9 @@ describe("other differences from 2pack", () => {
     expect(hex(oracleEncode(["j:json"], 0, false))).toBe("0000050066616c7365");
     expect(hex(one(["j:json"]).encode("p", false as never))).toBe("00000000");
     // Without a json field both sides write every field empty or zero.
-    expect(hex(one(["s:str", "a:uint8"]).encode("p", null as never))).toBe(hex(oracleEncode(["s:str", "a:uint8"], 0, null)));
+    expect(hex(one(["s:str", "a:uint8"]).encode("p", null as never))).toBe(
+      hex(oracleEncode(["s:str", "a:uint8"], 0, null)),
+    );
   });
 
   it("encodes a missing, null, NaN or infinite float64 as 0 as the spec says (2pack throws TypeError: it writes BigInt 0 into its Float64Array)", () => {
@@ -263,7 +268,7 @@ describe("other differences from 2pack", () => {
 
   it("decodes a bin field of a Node Buffer frame into its own plain Uint8Array, as 2pack copies", () => {
     const frame = Buffer.from(unhex("0000 0300 010203"));
-    const { data } = one(["b:bin8"]).decode(frame) as { data: { b: Uint8Array } };
+    const { data } = one(["b:bin8"]).decode(frame) as unknown as { data: { b: Uint8Array } };
     expect(Buffer.isBuffer(data.b)).toBe(false);
     frame[4] = 0xff;
     expect(data.b).toEqual(Uint8Array.of(1, 2, 3));
@@ -272,7 +277,7 @@ describe("other differences from 2pack", () => {
   // Known bug, in utf8.ts (readUtf8): TextDecoder is built without
   // ignoreBOM, so it drops a U+FEFF at the start of a field; 2pack's
   // Buffer#toString keeps it. Turn this into `it` once utf8.ts is fixed.
-  it.fails("keeps a leading U+FEFF in a str field, as 2pack does", () => {
+  it("keeps a leading U+FEFF in a str field, as 2pack does", () => {
     const frame = oracleEncode(["s:str"], 0, { s: "\uFEFFhi" });
     expect(hex(frame)).toBe("00000500efbbbf6869");
     expect(oracleDecode(["s:str"], frame)).toEqual({ s: "\uFEFFhi" });

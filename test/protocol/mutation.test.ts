@@ -27,8 +27,7 @@ const VECTORS: { name: string; id: number; schema: Schema; frame: string }[] = [
     name: "mixed",
     id: 7,
     schema: ["a:int64", "b:uint64", "f:float32", "d:float64", "j:json", "bn:bin8"],
-    frame:
-      "0700080001020304050607080b007b2278223a5b312c325d7d9a9999999999b93f0000c03f0700000000000000fbffffffffffffff",
+    frame: "0700080001020304050607080b007b2278223a5b312c325d7d9a9999999999b93f0000c03f0700000000000000fbffffffffffffff",
   },
   { name: "unnamed", id: 9, schema: ["int16", "str"], frame: "090002006f6bfeff" },
   { name: "NaN and missing", id: 4, schema: ["a:uint8", "b:float32"], frame: "04000000000000" },
@@ -79,8 +78,17 @@ function fieldOf(schema: Schema, name: string | undefined): { kind: string; size
   throw new Error(`no field "${name}" in ${JSON.stringify(schema)}`);
 }
 
+/** The N of every str, bin and json field of a schema. */
+function limitsOf(schema: Schema): number[] {
+  const entries = schema === null ? [] : typeof schema === "string" ? [schema] : schema;
+  return entries
+    .map((e, i) => fieldOf(schema, typeof schema === "string" ? "" : e.includes(":") ? e.split(":")[0] : String(i)))
+    .filter((f) => f.kind !== "fixed")
+    .map((f) => f.size);
+}
+
 /** The value 2pack gave a field. */
-function valueOf(schema: Schema, decoded: unknown, name: string): unknown {
+function fieldValue(schema: Schema, decoded: unknown, name: string): unknown {
   if (typeof schema === "string") return decoded;
   return (decoded as Record<string, unknown>)[name];
 }
@@ -114,24 +122,28 @@ function check(ctx: Context, frame: Uint8Array): void {
 
   if (frame.length < 2) {
     expect(error?.code).toBe("short-frame");
-    return count("short-frame");
+    count("short-frame");
+    return;
   }
   const id = u16(frame, 0);
   const schema = ctx.schemas[id];
   if (schema === undefined) {
     expect(error?.code).toBe("unknown-id");
-    return count("unknown-id");
+    count("unknown-id");
+    return;
   }
   const theirs = oracleDecode(schema, frame);
   if (theirs === undefined) {
     // 2pack refuses: so must we, for a reason about the fields.
     expect(error, `2pack refuses ${hex(frame)}, we read it`).toBeDefined();
     expect(["truncated", "too-long", "bad-json"]).toContain(error?.code);
-    return count("both refuse");
+    count("both refuse");
+    return;
   }
   if (error === undefined) {
     expect(ours).toEqual({ name: ctx.names[id], id, data: theirs });
-    return count("both read");
+    count("both read");
+    return;
   }
   explain(ctx, schema, frame, theirs, error);
   count(`only 2pack reads: ${error.code}`);
@@ -166,7 +178,7 @@ function explain(ctx: Context, schema: Schema, frame: Uint8Array, theirs: unknow
   }
   expect(f.kind, where).toBe("json");
   expect(() => JSON.parse(Buffer.from(frame.subarray(e.offset, e.offset + len)).toString()), where).toThrow();
-  expect(valueOf(schema, theirs, e.field as string), where).toBeNull();
+  expect(fieldValue(schema, theirs, e.field as string), where).toBeNull();
 }
 
 /** Every prefix of a frame, the frame itself included. */
@@ -175,20 +187,46 @@ function everyTruncation(ctx: Context, frame: Uint8Array): void {
 }
 
 /** Byte values that matter to lengths, ids, UTF-8 and JSON. */
-const INTERESTING = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x09, 0x0a, 0x7b, 0x7f, 0x80, 0xbf, 0xc3, 0xe2, 0xef, 0xf0, 0xff];
+const INTERESTING = [
+  0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x09, 0x0a, 0x7b, 0x7f, 0x80, 0xbf, 0xc3, 0xe2, 0xef, 0xf0, 0xff,
+];
 
 /** A change to a frame, applied by `damage`. */
 type Mutation =
   | { op: "set"; at: number; byte: number }
   | { op: "add16"; at: number; delta: number }
+  | { op: "set16"; at: number; value: number }
   | { op: "cut"; at: number }
   | { op: "append"; bytes: Uint8Array };
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant("set" as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant("add16" as const), at: fc.nat(), delta: fc.integer({ min: -4, max: 4 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ op: fc.constant("set" as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant("add16" as const), at: fc.nat(), delta: fc.integer({ min: -4, max: 4 }) }),
+  },
+  {
+    // A u16 near small and default limits: a length prefix just above N, when it lands on one.
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("set16" as const),
+      at: fc.nat(),
+      value: fc.oneof(
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 254, max: 260 }),
+        fc.integer({ min: 1022, max: 1028 }),
+        fc.integer({ min: 8190, max: 8196 }),
+      ),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("cut" as const), at: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("append" as const), bytes: fc.uint8Array({ minLength: 1, maxLength: 6 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant("append" as const), bytes: fc.uint8Array({ minLength: 1, maxLength: 6 }) }),
+  },
 );
 
 function damage(frame: Uint8Array, mutations: readonly Mutation[]): Uint8Array {
@@ -202,7 +240,12 @@ function damage(frame: Uint8Array, mutations: readonly Mutation[]): Uint8Array {
     const at = m.at % out.length;
     if (m.op === "set") out[at] = m.byte;
     else if (m.op === "cut") out = out.slice(0, at);
-    else if (at + 1 < out.length) {
+    else if (m.op === "set16") {
+      if (at + 1 < out.length) {
+        out[at] = m.value & 0xff;
+        out[at + 1] = m.value >> 8;
+      }
+    } else if (at + 1 < out.length) {
       // Nudges a u16, e.g. a length prefix to just above its field's N.
       const v = (u16(out, at) + m.delta) & 0xffff;
       out[at] = v & 0xff;
@@ -227,6 +270,22 @@ describe("damaged vector frames", () => {
           const changed = frame.slice();
           changed[at] = byte;
           check(ctx, changed);
+        }
+      }
+    });
+
+    it(`${v.name}: a u16 around each limit N written at every position reads as 2pack reads it or is a named DecodeError`, () => {
+      const limits = new Set(ctx.schemas.flatMap((s) => limitsOf(s)));
+      for (let at = 0; at + 1 < frame.length; at++) {
+        for (const n of limits) {
+          for (let value = Math.max(0, n - 1); value <= n + 3; value++) {
+            const changed = frame.slice();
+            changed[at] = value & 0xff;
+            changed[at + 1] = value >> 8;
+            check(ctx, changed);
+            // And with the frame long enough to hold that many bytes after it.
+            check(ctx, new Uint8Array([...changed, ...new Uint8Array(value).fill(0x31)]));
+          }
         }
       }
     });

@@ -54,8 +54,7 @@ const vectors: { name: string; id: number; schema: Schema; data: unknown; frame:
     id: 7,
     schema: ["a:int64", "b:uint64", "f:float32", "d:float64", "j:json", "bn:bin8"],
     data: { a: -5n, b: 7n, f: 1.5, d: 0.1, j: { x: [1, 2] }, bn: bytes1to9 },
-    frame:
-      "0700080001020304050607080b007b2278223a5b312c325d7d9a9999999999b93f0000c03f0700000000000000fbffffffffffffff",
+    frame: "0700080001020304050607080b007b2278223a5b312c325d7d9a9999999999b93f0000c03f0700000000000000fbffffffffffffff",
     decoded: { a: -5n, b: 7n, f: 1.5, d: 0.1, j: { x: [1, 2] }, bn: bytes1to9.slice(0, 8) },
   },
   { name: "unnamed", id: 9, schema: ["int16", "str"], data: [-2, "ok"], frame: "090002006f6bfeff" },

@@ -3,7 +3,10 @@
 // talk to it over real TCP. It stops with the test file, and by itself if
 // it does not come up in time.
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 export interface LocalServer {
   /** http://127.0.0.1:<port> */
@@ -37,6 +40,9 @@ export async function startLocalServer(vars: Record<string, string> = {}, timeou
     "--inspector-port",
     String(await freePort()),
   ];
+  // Its own state folder: no sessions left over from an earlier run, none shared with another server.
+  const state = mkdtempSync(join(tmpdir(), "sockizy-edge-state-"));
+  args.push("--persist-to", state);
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child: ChildProcess = spawn("npx", args, {
     cwd: new URL("../..", import.meta.url).pathname,
@@ -49,6 +55,10 @@ export async function startLocalServer(vars: Record<string, string> = {}, timeou
   child.stderr?.on("data", (d) => (log += d));
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
+    await end();
+    rmSync(state, { recursive: true, force: true });
+  };
+  const end = async () => {
     if (child.exitCode !== null) return;
     const exited = new Promise((r) => child.once("exit", r));
     try {
