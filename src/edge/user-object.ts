@@ -34,13 +34,13 @@ export function userObjectClass(app: App) {
       }
       const epoch = url.searchParams.get("epoch");
       const { socket, response } = this.open(url.searchParams.get("ctl") === "1");
+      await this.fire("connection", socket, undefined);
       if (epoch !== null && Number(epoch) !== (await this.epoch())) {
         // A ticket from before a clear (a kick): refused, the socket stays here unbound.
         socket.send(encodeControl({ t: "resume", ok: false }));
       } else {
         await this.signInHere(socket, uid);
       }
-      await this.fire("connection", this.view(socket.ws), undefined);
       return response;
     }
 

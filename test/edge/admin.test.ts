@@ -1,15 +1,9 @@
 // The admin API with ADMIN_SECRET set (the probe project checks it is off without).
 import { SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { ADMIN_SECRET, adminGet, adminPost, closeAll, connect, type TestClient } from "./helpers.js";
+import { ADMIN_SECRET, adminGet, adminPost, closeOpenClients, connect } from "./helpers.js";
 
-const open: TestClient[] = [];
-const track = async (p: Promise<TestClient>) => {
-  const c = await p;
-  open.push(c);
-  return c;
-};
-afterEach(() => closeAll(open.splice(0)));
+afterEach(closeOpenClients);
 
 describe("authorization", () => {
   it("answers 401 without a token, with a wrong one, and with the secret not as a bearer token", async () => {
@@ -20,7 +14,7 @@ describe("authorization", () => {
   });
 
   it("changes nothing on an unauthorized call", async () => {
-    const a = await track(connect({ signIn: ["D", "13"] }));
+    const a = await connect({ signIn: ["D", "13"] });
     await a.waitText("USER.OK | 13 | 1");
     expect((await adminPost("/admin/clear", { uid: 13, kick: true }, "wrong")).status).toBe(401);
     expect(await adminGet("/admin/count?uid=13")).toEqual({ uid: "13", count: 1 });
@@ -29,7 +23,7 @@ describe("authorization", () => {
 
 describe("io.session over HTTP", () => {
   it("reports size and count", async () => {
-    const a = await track(connect({ signIn: ["D", "13"] }));
+    const a = await connect({ signIn: ["D", "13"] });
     await a.waitText("USER.OK | 13 | 1");
     expect(await adminGet("/admin/size")).toEqual({ size: 1 });
     expect(await adminGet("/admin/count?uid=13")).toEqual({ uid: "13", count: 1 });
@@ -37,17 +31,17 @@ describe("io.session over HTTP", () => {
   });
 
   it("emits to one uid: the seed's session handler broadcasts it as text", async () => {
-    const watcher = await track(connect());
-    const a = await track(connect({ signIn: ["D", "13"] }));
+    const watcher = await connect();
+    const a = await connect({ signIn: ["D", "13"] });
     await a.waitText("USER.OK | 13 | 1");
     expect((await adminPost("/admin/emit", { uid: 13, message: "maintenance at noon" })).status).toBe(200);
     await watcher.waitText("maintenance at noon");
   });
 
   it("emits to every uid when none is given", async () => {
-    const watcher = await track(connect());
-    const a = await track(connect({ signIn: ["D", "13"] }));
-    const b = await track(connect({ signIn: ["D", "6"] }));
+    const watcher = await connect();
+    const a = await connect({ signIn: ["D", "13"] });
+    const b = await connect({ signIn: ["D", "6"] });
     await b.waitText("USER.OK | 6 | 2");
     await adminPost("/admin/emit", { message: "to all" });
     // One session event per uid, each broadcast by the seed's handler.
@@ -56,20 +50,20 @@ describe("io.session over HTTP", () => {
   });
 
   it("clears a uid, leaving its sockets connected; kick also closes them with 4003", async () => {
-    const a = await track(connect({ signIn: ["D", "13"] }));
+    const a = await connect({ signIn: ["D", "13"] });
     await a.waitText("USER.OK | 13 | 1");
     await adminPost("/admin/clear", { uid: 13 });
     expect(await adminGet("/admin/size")).toEqual({ size: 0 });
     expect(a.closeCode).toBeUndefined();
-    const b = await track(connect({ signIn: ["D", "6"] }));
+    const b = await connect({ signIn: ["D", "6"] });
     await b.waitText("USER.OK | 6 | 1");
     await adminPost("/admin/clear", { uid: 6, kick: true });
     expect(await b.closed).toBe(4003);
   });
 
   it("broadcasts text to every socket", async () => {
-    const anon = await track(connect());
-    const a = await track(connect({ signIn: ["D", "13"] }));
+    const anon = await connect();
+    const a = await connect({ signIn: ["D", "13"] });
     await a.waitText("USER.OK | 13 | 1");
     await adminPost("/admin/text", { text: "hello everyone" });
     await anon.waitText("hello everyone");

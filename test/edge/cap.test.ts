@@ -1,14 +1,12 @@
 // The cap is enforced atomically in the user object: concurrent sign-ins of
 // one uid cannot both pass.
 import { afterEach, expect, it } from "vitest";
-import { adminGet, closeAll, connect, type TestClient } from "./helpers.js";
+import { adminGet, closeOpenClients, connect, type TestClient } from "./helpers.js";
 
-const open: TestClient[] = [];
-afterEach(() => closeAll(open.splice(0)));
+afterEach(closeOpenClients);
 
 it("gives exactly one USER.OK to 50 concurrent sign-ins of one uid with cap 1", async () => {
   const clients = await Promise.all(Array.from({ length: 50 }, () => connect({ signIn: ["D", "13"] })));
-  open.push(...clients);
   // Every sign-in is answered directly; the winner's reply is also broadcast
   // to all, so the losers are the ones that got USER.MAX.CONN.
   await Promise.all(

@@ -92,11 +92,32 @@ export interface ConnectOptions {
   ticket?: string;
 }
 
+/** Every client `connect` opened, for `closeOpenClients`. */
+const opened: TestClient[] = [];
+
 /** Opens a WebSocket through the Worker, as a browser would. */
 export async function connect(opts: ConnectOptions = {}): Promise<TestClient> {
   const res = await upgrade(opts);
   if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade failed: ${res.status} ${await res.text()}`);
-  return new TestClient(res.webSocket, res.headers.get("Sec-WebSocket-Protocol"));
+  const client = new TestClient(res.webSocket, res.headers.get("Sec-WebSocket-Protocol"));
+  opened.push(client);
+  return client;
+}
+
+/** For afterEach: closes what the test opened and waits until the registry counts no session. */
+export function closeOpenClients(): Promise<void> {
+  return closeAll(opened.splice(0));
+}
+
+/** Waits until the registry counts `size` sessions. */
+export async function waitSize(size: number): Promise<void> {
+  const deadline = Date.now() + 2000;
+  for (;;) {
+    const got = (await adminGet("/admin/size")) as { size: number };
+    if (got.size === size) return;
+    if (Date.now() > deadline) throw new Error(`size stayed ${got.size}, expected ${size}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 export function upgrade(opts: ConnectOptions = {}): Promise<Response> {
@@ -128,12 +149,8 @@ export async function adminPost(path: string, body: unknown, secret = ADMIN_SECR
   });
 }
 
-/** Closes clients and waits until the registry counts no session. */
-export async function closeAll(clients: TestClient[]): Promise<void> {
+async function closeAll(clients: TestClient[]): Promise<void> {
   for (const c of clients) if (c.closeCode === undefined) c.close();
   await Promise.all(clients.map((c) => Promise.race([c.closed, new Promise((r) => setTimeout(r, 500))])));
-  const deadline = Date.now() + 2000;
-  while (((await adminGet("/admin/size")) as { size: number }).size !== 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitSize(0);
 }

@@ -5,20 +5,14 @@ import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Env } from "../../src/edge/env.js";
-import { adminGet, closeAll, connect, signInFrame, signOutFrame, type TestClient } from "./helpers.js";
+import { adminGet, closeOpenClients, connect, signInFrame, signOutFrame, waitSize } from "./helpers.js";
 
 const bindings = env as unknown as Env;
 const user = (uid: string) => bindings.USERS.get(bindings.USERS.idFromName(uid));
 const lobby = (shard: number) => bindings.LOBBIES.get(bindings.LOBBIES.idFromName(`lobby-${shard}`));
 const registry = () => bindings.REGISTRY.get(bindings.REGISTRY.idFromName("global"));
 
-const open: TestClient[] = [];
-const track = async (p: Promise<TestClient>) => {
-  const c = await p;
-  open.push(c);
-  return c;
-};
-afterEach(() => closeAll(open.splice(0)));
+afterEach(closeOpenClients);
 
 /** Evicts every object that may hold state, keeping sockets (hibernated). */
 async function hibernateAll() {
@@ -29,15 +23,15 @@ async function hibernateAll() {
 
 describe("after eviction with sockets hibernated", () => {
   it("keeps the cap, the bound uid and size between every step of the seed flow", async () => {
-    const a = await track(connect({ signIn: ["D", "13"] }));
+    const a = await connect({ signIn: ["D", "13"] });
     await a.waitText("USER.OK | 13 | 1");
     await hibernateAll();
-    const b = await track(connect({ signIn: ["D", "13"] }));
+    const b = await connect({ signIn: ["D", "13"] });
     await b.waitText("USER.MAX.CONN | 1 | 1");
     await hibernateAll();
     expect(await adminGet("/admin/count?uid=13")).toEqual({ uid: "13", count: 1 });
     await hibernateAll();
-    const c = await track(connect({ signIn: ["D", "6"] }));
+    const c = await connect({ signIn: ["D", "6"] });
     await c.waitText("USER.OK | 6 | 2");
     await hibernateAll();
     // The signed-in socket still signs out, as the bound uid lives in its attachment.
@@ -48,7 +42,7 @@ describe("after eviction with sockets hibernated", () => {
     await b.waitText("USER.OK | 13 | 2");
     await hibernateAll();
     // Broadcasts still reach sockets of every object.
-    const watcher = await track(connect());
+    const watcher = await connect();
     await hibernateAll();
     c.send(signOutFrame());
     c.send(signInFrame("D", "6"));
@@ -56,7 +50,7 @@ describe("after eviction with sockets hibernated", () => {
   });
 
   it("still answers the heartbeat and closes", async () => {
-    const a = await track(connect({ signIn: ["D", "13"] }));
+    const a = await connect({ signIn: ["D", "13"] });
     await a.waitText("USER.OK | 13 | 1");
     await hibernateAll();
     a.send("#ping");
@@ -69,7 +63,7 @@ describe("after eviction with sockets hibernated", () => {
 
 describe("no ghost sessions", () => {
   it("drops the uid from size once the audit alarm runs after a reset that closed sockets without events", async () => {
-    const a = await track(connect({ signIn: ["D", "13"] }));
+    const a = await connect({ signIn: ["D", "13"] });
     await a.waitText("USER.OK | 13 | 1");
     expect(await adminGet("/admin/size")).toEqual({ size: 1 });
     await evictDurableObject(user("13"), { webSockets: "close" });
@@ -79,12 +73,12 @@ describe("no ghost sessions", () => {
     // With no sockets left the audit stops: no more wakes.
     expect(await runDurableObjectAlarm(user("13"))).toBe(false);
     // And the user can sign in again.
-    const b = await track(connect({ signIn: ["D", "13"] }));
+    const b = await connect({ signIn: ["D", "13"] });
     await b.waitText("USER.OK | 13 | 1");
   });
 
   it("keeps a healthy hibernating user counted and re-arms the audit", async () => {
-    const a = await track(connect({ signIn: ["D", "13"] }));
+    const a = await connect({ signIn: ["D", "13"] });
     await a.waitText("USER.OK | 13 | 1");
     await evictDurableObject(user("13"));
     expect(await runDurableObjectAlarm(user("13"))).toBe(true);
@@ -92,13 +86,3 @@ describe("no ghost sessions", () => {
     expect(await runDurableObjectAlarm(user("13"))).toBe(true);
   });
 });
-
-async function waitSize(size: number) {
-  const deadline = Date.now() + 2000;
-  for (;;) {
-    const got = (await adminGet("/admin/size")) as { size: number };
-    if (got.size === size) return;
-    if (Date.now() > deadline) throw new Error(`size stayed ${got.size}, expected ${size}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

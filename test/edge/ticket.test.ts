@@ -5,17 +5,15 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Env } from "../../src/edge/env.js";
 import { issueTicket, verifyTicket } from "../../src/edge/ticket.js";
 import { type Control, decodeControl } from "../../src/protocol/control.js";
-import { adminPost, closeAll, connect, signOutFrame, type TestClient } from "./helpers.js";
+import { adminPost, closeOpenClients, connect, signOutFrame, type TestClient } from "./helpers.js";
 
 const SECRET = "test-ticket-secret"; // vitest.config.ts binds TICKET_SECRET to this
 const bindings = env as unknown as Env;
 
-const open: TestClient[] = [];
-afterEach(() => closeAll(open.splice(0)));
+afterEach(closeOpenClients);
 
 async function resumeWith(ticket: string): Promise<TestClient> {
   const c = await connect({ ticket });
-  open.push(c);
   return c;
 }
 
@@ -45,7 +43,6 @@ describe("tickets", () => {
 describe("session resume", () => {
   it("gives a signed-in sockizy client a ticket before its USER.OK", async () => {
     const a = await connect({ signIn: ["D", "13"] });
-    open.push(a);
     await a.waitText("USER.OK | 13 | 1");
     const t = ticketOf(a);
     expect(t.exp).toBeGreaterThan(Date.now());
@@ -55,7 +52,6 @@ describe("session resume", () => {
 
   it("signs the user back in with the ticket after every socket was dropped", async () => {
     const a = await connect({ signIn: ["D", "13"] });
-    open.push(a);
     await a.waitText("USER.OK | 13 | 1");
     const { ticket } = ticketOf(a);
     const stub = bindings.USERS.get(bindings.USERS.idFromName("13"));
@@ -87,7 +83,6 @@ describe("session resume", () => {
 
   it("refuses a ticket issued before the uid was cleared (kicked)", async () => {
     const a = await connect({ signIn: ["D", "13"] });
-    open.push(a);
     await a.waitText("USER.OK | 13 | 1");
     const { ticket } = ticketOf(a);
     expect((await adminPost("/admin/clear", { uid: 13, kick: true })).status).toBe(200);

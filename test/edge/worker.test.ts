@@ -4,33 +4,35 @@
 import { SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { decodeControl, toBase64Url } from "../../src/protocol/control.js";
-import { closeAll, connect, seedTables, signInFrame, signOutFrame, type TestClient, upgrade } from "./helpers.js";
+import {
+  closeOpenClients,
+  connect,
+  seedTables,
+  signInFrame,
+  signOutFrame,
+  type TestClient,
+  upgrade,
+} from "./helpers.js";
 
-const open: TestClient[] = [];
-const track = async (p: Promise<TestClient>) => {
-  const c = await p;
-  open.push(c);
-  return c;
-};
-afterEach(() => closeAll(open.splice(0)));
+afterEach(closeOpenClients);
 
 const controls = (c: TestClient) =>
   c.received.filter((m): m is Uint8Array => typeof m !== "string").map((m) => decodeControl(m));
 
 describe("sign-in in the upgrade", () => {
   it("selects the sockizy subprotocol when the client offers it", async () => {
-    const a = await track(connect({ signIn: ["D", "13"] }));
+    const a = await connect({ signIn: ["D", "13"] });
     expect(a.protocol).toBe("sockizy");
   });
 
   it("accepts the sign-in as a signin= query parameter from a client that offers no subprotocol", async () => {
-    const a = await track(connect({ signIn: ["D", "13"], ctl: false, viaQuery: true }));
+    const a = await connect({ signIn: ["D", "13"], ctl: false, viaQuery: true });
     expect(a.protocol).toBeNull();
     await a.waitText("USER.OK | 13 | 1");
   });
 
   it("accepts a client that offers no subprotocol and no sign-in, as the original client did", async () => {
-    const a = await track(connect({ ctl: false }));
+    const a = await connect({ ctl: false });
     expect(a.protocol).toBeNull();
     a.send("#ping");
     await a.waitText("#pong");
@@ -62,32 +64,32 @@ describe("sign-in in the upgrade", () => {
 
 describe("a sign-in sent as an ordinary frame", () => {
   it("tells a sockizy client in the lobby to reconnect with that sign-in in the upgrade", async () => {
-    const a = await track(connect());
+    const a = await connect();
     const frame = signInFrame("D", "13");
     a.send(frame);
     await a.until((c) => controls(c).length > 0);
     expect(controls(a)).toEqual([{ t: "reconnect", signin: toBase64Url(frame) }]);
     // Following the instruction signs the user in.
-    const b = await track(connect({ raw: toBase64Url(frame) }));
+    const b = await connect({ raw: toBase64Url(frame) });
     await b.waitText("USER.OK | 13 | 1");
   });
 
   it("answers a bad password in the lobby with USER.BAD and no instruction", async () => {
-    const a = await track(connect());
+    const a = await connect();
     a.send(signInFrame("D", "7"));
     await a.waitText("USER.BAD | D | 7");
     expect(controls(a)).toEqual([]);
   });
 
   it("answers USER.ERROR to a client that cannot follow the instruction (no sockizy subprotocol)", async () => {
-    const a = await track(connect({ ctl: false }));
+    const a = await connect({ ctl: false });
     a.send(signInFrame("D", "13"));
     await a.waitText("USER.ERROR");
     expect(controls(a)).toEqual([]);
   });
 
   it("tells a signed-out socket in user 13's object to reconnect to sign in as user 6", async () => {
-    const a = await track(connect({ signIn: ["D", "13"] }));
+    const a = await connect({ signIn: ["D", "13"] });
     await a.waitText("USER.OK | 13 | 1");
     a.send(signOutFrame());
     const frame = signInFrame("D", "6");
