@@ -56,7 +56,7 @@ export class TestClient {
   }
 
   /** Waits until `pred` holds over what was received (or the socket closed), at most `ms`. */
-  async until(pred: (c: TestClient) => boolean, ms = 2000): Promise<void> {
+  async until(pred: (c: TestClient) => boolean, ms = 5000): Promise<void> {
     const deadline = Date.now() + ms;
     while (!pred(this)) {
       if (Date.now() > deadline) throw new Error(`timed out; received: ${JSON.stringify(this.texts)}`);
@@ -111,7 +111,7 @@ export function closeOpenClients(): Promise<void> {
 
 /** Waits until the registry counts `size` sessions. */
 export async function waitSize(size: number): Promise<void> {
-  const deadline = Date.now() + 2000;
+  const deadline = Date.now() + 5000;
   for (;;) {
     const got = (await adminGet("/admin/size")) as { size: number };
     if (got.size === size) return;

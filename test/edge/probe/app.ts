@@ -14,7 +14,10 @@ export const probeApp = defineApp({
       "probe.size": null,
       "probe.emit": ["msg:str", "uid:str"],
       "probe.emitAll": ["msg:str"],
+      "probe.reply": ["how:str"],
+      "probe.broadcast": ["text:str"],
     },
+    pack: { "probe.news": ["text:str", "n:uint16"] },
   },
   signIn: {
     packet: "auth.signIn",
@@ -63,6 +66,19 @@ export const probeApp = defineApp({
     },
     async "probe.emit"({ msg, uid }) {
       this.text(`emitted ${await this.session.emit(msg, uid || undefined)}`);
+    },
+    // The socket's own sends: one packet of the send table, JSON, or a close.
+    "probe.reply"({ how }) {
+      if (how === "emit") this.emit("probe.news", { text: "just you", n: 1 });
+      if (how === "json") this.json({ kind: "json", list: [1, 2] });
+      if (how === "disconnect") this.disconnect(4444, "probe says bye");
+    },
+    async "probe.broadcast"({ text }, _socket, io) {
+      await io.emit("probe.news", { text, n: 2 });
+      await io.json({ broadcast: text });
+    },
+    text(data) {
+      this.text(`echo ${data}`);
     },
     async "probe.emitAll"({ msg }, _socket, io) {
       await io.session.emit(msg);

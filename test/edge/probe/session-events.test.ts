@@ -181,6 +181,38 @@ describe("io.session.emit(msg)", () => {
   });
 });
 
+describe("socket.emit/json/disconnect, io.emit/json and text frames", () => {
+  const news = serverPackets(probeApp.packets.unpack, probeApp.packets.pack).send;
+  const packetsOf = (c: TestClient) =>
+    c.received.filter((m): m is Uint8Array => typeof m !== "string").map((m) => news.decode(m));
+
+  it("sends a packet of the send table, JSON, and closes with the given code", async () => {
+    const a = await connect();
+    a.send(frame("probe.reply", { how: "emit" }));
+    a.send(frame("probe.reply", { how: "json" }));
+    await a.waitText('{"kind":"json","list":[1,2]}');
+    expect(packetsOf(a)).toEqual([{ name: "probe.news", id: 0, data: { text: "just you", n: 1 } }]);
+    a.send(frame("probe.reply", { how: "disconnect" }));
+    expect(await a.closed).toBe(4444);
+  });
+
+  it("broadcasts a packet and JSON to every socket, anonymous and signed in", async () => {
+    const anon = await connect();
+    const alice = await signedIn("alice");
+    alice.send(frame("probe.broadcast", { text: "gg" }));
+    for (const c of [anon, alice]) {
+      await c.waitText('{"broadcast":"gg"}');
+      expect(packetsOf(c)).toEqual([{ name: "probe.news", id: 0, data: { text: "gg", n: 2 } }]);
+    }
+  });
+
+  it("hands text frames to the text handler", async () => {
+    const a = await connect();
+    a.send("hello");
+    await a.waitText("echo hello");
+  });
+});
+
 describe("cap policy replace-oldest", () => {
   it("binds the newest sign-in; the oldest socket gets session.clear and is closed with 4001", async () => {
     const first = await signedIn("alice");
