@@ -2,8 +2,10 @@
 // wrangler.toml binds the three Durable Object classes exported here.
 import { seedApp } from "./app/seed.js";
 import { createEdge, RegistryObject } from "./edge/index.js";
+import { clientPages } from "./web/index.js";
 
-const edge = createEdge(seedApp);
+// Besides the WebSocket endpoint: /sockizy.js, /sockizy.mjs and the demo page at /.
+const edge = createEdge(seedApp, clientPages(seedApp));
 
 export default edge.worker;
 export class UserObject extends edge.UserObject {}

@@ -122,21 +122,35 @@ export function userObjectClass(app: App) {
       return this.sizeNow();
     }
 
+    /** `socket.session.delete()`: a sign-out. */
     override async unbind(ws: WebSocket): Promise<void> {
-      const socket = this.view(ws);
+      await this.release(this.view(ws), { signedOut: true });
+    }
+
+    private async release(socket: EdgeSocket, { signedOut }: { signedOut: boolean }): Promise<void> {
       const uid = socket.attachment.uid;
       if (uid === null) return;
       // Unbind first, in this turn, so a concurrent sign-in sees the freed slot.
       this.setUid(socket, null);
-      if (this.bound().length === 0) await this.fire("session.end", socket, uid);
+      if (this.bound().length === 0) {
+        // Signing out the uid's last socket voids its resume tickets (one may
+        // still be in flight to the page); a close does not, so a dropped
+        // client can come back.
+        if (signedOut) await this.bumpEpoch();
+        await this.fire("session.end", socket, uid);
+      }
       await this.syncRegistry(this.report);
+    }
+
+    private async bumpEpoch(): Promise<void> {
+      await this.ctx.storage.put("epoch", (await this.epoch()) + 1);
     }
 
     override async clear(uid: Uid, close?: { code: number; reason: string }): Promise<void> {
       if (!this.isMine(uid)) return super.clear(uid);
       const sockets = this.bound();
       for (const s of sockets) this.setUid(s, null);
-      await this.ctx.storage.put("epoch", (await this.epoch()) + 1);
+      await this.bumpEpoch();
       for (const s of sockets) await this.fire("session.clear", s, this.uid);
       const last = sockets.at(-1);
       if (last) await this.fire("session.end", last, this.uid);
@@ -155,7 +169,7 @@ export function userObjectClass(app: App) {
     }
 
     protected async gone(socket: EdgeSocket, code: number): Promise<void> {
-      await this.unbind(socket.ws);
+      await this.release(socket, { signedOut: false });
       await this.fire("close", socket, code);
       await this.syncRegistry(this.report);
     }

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Env } from "../../src/edge/env.js";
 import { issueTicket, verifyTicket } from "../../src/edge/ticket.js";
 import { type Control, decodeControl } from "../../src/protocol/control.js";
-import { adminPost, closeOpenClients, connect, signOutFrame, type TestClient } from "./helpers.js";
+import { adminPost, closeOpenClients, connect, signOutFrame, type TestClient, waitSize } from "./helpers.js";
 
 const SECRET = "test-ticket-secret"; // vitest.config.ts binds TICKET_SECRET to this
 const bindings = env as unknown as Env;
@@ -76,6 +76,17 @@ describe("session resume", () => {
 
   it("refuses an expired ticket", async () => {
     const { ticket } = await issueTicket(SECRET, 13, 0, 1, Date.now() - 10_000);
+    const b = await resumeWith(ticket);
+    await b.until((c) => controls(c).length > 0);
+    expect(controls(b)).toEqual([{ t: "resume", ok: false }]);
+  });
+
+  it("refuses a ticket once its user signed out of the last socket", async () => {
+    const a = await connect({ signIn: ["D", "13"] });
+    await a.waitText("USER.OK | 13 | 1");
+    const { ticket } = ticketOf(a);
+    a.send(signOutFrame());
+    await waitSize(0);
     const b = await resumeWith(ticket);
     await b.until((c) => controls(c).length > 0);
     expect(controls(b)).toEqual([{ t: "resume", ok: false }]);

@@ -1,0 +1,87 @@
+// The part of the WebSocket API the client uses, which browsers and the
+// `ws` package for Node both provide, and one connection attempt over it.
+
+/** Close and message events, as browsers and `ws` deliver them. */
+export interface SocketCloseEvent {
+  readonly code: number;
+  readonly reason: string;
+  readonly wasClean: boolean;
+}
+export interface SocketMessageEvent {
+  readonly data: unknown;
+}
+
+export interface SocketLike {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  binaryType: string;
+  send(data: string | ArrayBuffer | ArrayBufferView): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: SocketMessageEvent) => void) | null;
+  onclose: ((event: SocketCloseEvent) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+
+export type WebSocketClass = new (url: string, protocols?: string | string[]) => SocketLike;
+
+/** WebSocket readyState values (the same everywhere). */
+export const CONNECTING = 0;
+export const OPEN = 1;
+export const CLOSING = 2;
+export const CLOSED = 3;
+
+export interface ConnectionEvents {
+  open(): void;
+  message(event: SocketMessageEvent): void;
+  close(event: SocketCloseEvent): void;
+  error(event: unknown): void;
+}
+
+const noop = () => {};
+
+/** One WebSocket and what its upgrade carried. */
+export class Connection {
+  readonly ws: SocketLike;
+  /** Set after a sign-out on this socket, so a ticket already on its way is not kept. */
+  ignoreTickets = false;
+
+  constructor(
+    Socket: WebSocketClass,
+    url: string,
+    protocols: string[],
+    /** The upgrade carried a sign-in or a ticket: the server may hold this socket in a user's object. */
+    public credentialed: boolean,
+    on: ConnectionEvents,
+  ) {
+    this.ws = new Socket(url, protocols);
+    this.ws.binaryType = "arraybuffer";
+    this.ws.onopen = () => on.open();
+    this.ws.onmessage = (e) => on.message(e);
+    this.ws.onclose = (e) => on.close(e);
+    this.ws.onerror = (e) => on.error(e);
+  }
+
+  get open(): boolean {
+    return this.ws.readyState === OPEN;
+  }
+
+  /**
+   * Closes without telling the client: the socket is being replaced (a
+   * handover) or is already given up (a dead link). The handlers become
+   * no-ops rather than null: `ws` raises an unhandled "error" otherwise
+   * when a connecting socket is closed.
+   */
+  abandon(code = 1000, reason = "sockizy: replaced"): void {
+    const ws = this.ws;
+    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = noop;
+    if (ws.readyState === CONNECTING || ws.readyState === OPEN) {
+      try {
+        ws.close(code, reason);
+      } catch {
+        // A code browsers refuse (only 1000 and 3000-4999 may be sent): close plainly.
+        ws.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,162 @@
+// The client against the real local server (wrangler dev, as `npm start`):
+// the seed's replies through sign-in in the upgrade, the server's reconnect
+// instruction, the served script, and resume with a ticket after every
+// socket was cut and after a restart, with no password in client memory.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type LocalServer, startLocalServer } from "../support/local-server.js";
+import { frame2pack, Recorder, seedClient, waitFor } from "./helpers.js";
+import { findReachable } from "./memory.js";
+import { startProxy } from "./proxy.js";
+
+const ADMIN = "client-test-admin";
+const VARS = { ADMIN_SECRET: ADMIN, TICKET_SECRET: "client-test-ticket-secret" };
+
+let server: LocalServer;
+let ws: string;
+const clients: ReturnType<typeof seedClient>[] = [];
+
+beforeAll(async () => {
+  server = await startLocalServer(VARS);
+  ws = server.url.replace("http:", "ws:");
+}, 90_000);
+afterAll(() => server?.stop(), 20_000);
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.disconnect();
+  await waitSize(0);
+});
+
+async function admin(path: string): Promise<Record<string, unknown>> {
+  const res = await fetch(`${server.url}${path}`, {
+    headers: { Authorization: `Bearer ${ADMIN}` },
+    signal: AbortSignal.timeout(3000),
+  });
+  return (await res.json()) as Record<string, unknown>;
+}
+/** Polls the admin API until `read` gives `n`. */
+async function until(read: () => Promise<number>, n: number, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const now = await read();
+    if (now === n) return;
+    if (Date.now() > deadline) throw new Error(`stayed ${now}, expected ${n}`);
+    await new Promise((r) => setTimeout(r, 30));
+  }
+}
+const size = async () => (await admin("/admin/size")).size as number;
+const count = async (uid: number) => (await admin(`/admin/count?uid=${uid}`)).count as number;
+const waitSize = (n: number) => until(size, n);
+
+function client(url = ws, options = {}) {
+  const c = seedClient(url, { pingInterval: 5, pingTimeout: 5, ...options });
+  clients.push(c);
+  return { c, rec: new Recorder(c) };
+}
+
+const D13 = { login: "D", password: "13" };
+const D6 = { login: "D", password: "6" };
+
+describe("against the local server", { timeout: 30_000 }, () => {
+  it("sees the seed's replies: OK, the cap, sign-out, sign-in again, a second user, a bad password", async () => {
+    const a = client();
+    await a.rec.waitEvent("open"); // anonymous first, as a page that connects before it signs in
+    a.c.emit("common.signIn", D13);
+    await a.rec.waitText("USER.OK | 13 | 1");
+
+    const b = client();
+    b.c.emit("common.signIn", D13);
+    await b.rec.waitText("USER.MAX.CONN | 1 | 1");
+
+    expect(a.c.emit("common.signOut")).toBe("sent");
+    await until(() => count(13), 0);
+    // b's socket waits in user 13's object: the sign-in goes there as a frame and binds in place.
+    expect(b.c.emit("common.signIn", D13)).toBe("sent");
+    await b.rec.waitText("USER.OK | 13 | 1");
+
+    const c = client();
+    c.c.emit("common.signIn", D6);
+    await c.rec.waitText("USER.OK | 6 | 2");
+
+    const d = client();
+    d.c.emit("common.signIn", { login: "D", password: "x" });
+    await d.rec.waitText("USER.BAD | D | x");
+
+    for (const x of [a, b, c, d]) {
+      expect(x.rec.count("open")).toBe(1);
+      expect(x.rec.count("close")).toBe(0);
+    }
+  });
+
+  it("follows the server's reconnect instruction by itself (a socket in user 13's object signs in as 6)", async () => {
+    const a = client();
+    a.c.emit("common.signIn", D13);
+    await a.rec.waitText("USER.OK | 13 | 1");
+    a.c.emit("common.signOut");
+    await waitSize(0);
+    expect(a.c.emit("common.signIn", D6)).toBe("sent");
+    await a.rec.waitText("USER.OK | 6 | 1");
+    expect(a.rec.names().filter((n) => n !== "text")).toEqual(["open"]);
+  });
+
+  it("serves /sockizy.js with the seed's tables, compressed, with an ETag that revalidates to 304", async () => {
+    const res = await fetch(`${server.url}/sockizy.js`, { headers: { "Accept-Encoding": "gzip" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toBe("text/javascript; charset=utf-8");
+    expect(res.headers.get("Content-Encoding")).toBe("gzip");
+    expect(res.headers.get("Cache-Control")).toBe("no-cache");
+    const body = await res.text();
+    expect(body).toContain('\\"common.signIn\\":[\\"login:str24\\",\\"password:str24\\"]');
+    const etag = res.headers.get("ETag") as string;
+    for (const tag of [etag, `W/${etag.replace(/^W\//, "")}`]) {
+      const again = await fetch(`${server.url}/sockizy.js`, { headers: { "If-None-Match": tag } });
+      expect(again.status).toBe(304);
+    }
+    const mjs = await fetch(`${server.url}/sockizy.mjs`);
+    expect(mjs.headers.get("Content-Type")).toBe("text/javascript; charset=utf-8");
+    expect(await mjs.text()).toContain("common.signIn");
+    const page = await fetch(`${server.url}/`);
+    expect(page.headers.get("Content-Type")).toBe("text/html; charset=utf-8");
+  });
+
+  it("resumes the session with its ticket after every socket is cut, then after a server restart, holding no password", async () => {
+    const proxy = await startProxy(server.port);
+    try {
+      const a = client(proxy.url, { reconnectionDelay: 0.1, reconnectionDelayMax: 0.5 });
+      const needles = {
+        text: Buffer.from(frame2pack(0, ["login:str24", "password:str24"], D13)).toString("base64url"),
+        bytes: frame2pack(0, ["login:str24", "password:str24"], D13),
+      };
+      a.c.emit("common.signIn", D13);
+      await a.rec.waitText("USER.OK | 13 | 1");
+      expect(findReachable(a.c, needles)).toEqual([]);
+
+      // Every socket cut at once, both ways (the server sees its sockets go).
+      proxy.dropAll();
+      await a.rec.waitEvent("restored");
+      await waitFor(
+        () => a.rec.texts.filter((t) => t === "USER.OK | 13 | 1").length >= 3,
+        5000,
+        () => JSON.stringify(a.rec.log),
+      );
+      expect(await count(13)).toBe(1);
+
+      // A restart, as a deploy: the server goes away; a new one comes up behind the same address.
+      proxy.retarget(null);
+      await server.stop();
+      proxy.dropAll();
+      server = await startLocalServer(VARS);
+      proxy.retarget(server.port);
+      await a.rec.waitEvent("restored", 2, 30_000);
+      await waitFor(
+        () => a.rec.texts.filter((t) => t === "USER.OK | 13 | 1").length >= 5,
+        5000,
+        () => JSON.stringify(a.rec.log),
+      );
+      expect(await count(13)).toBe(1);
+      expect(a.rec.count("unrestored")).toBe(0);
+      expect(findReachable(a.c, needles)).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  }, 90_000);
+});
