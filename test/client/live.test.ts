@@ -142,9 +142,9 @@ describe("against the local server", { timeout: 30_000 }, () => {
 
       // A restart, as a deploy: the server goes away; a new one comes up behind the same address.
       proxy.retarget(null);
-      await server.stop();
+      const restarted = server.restart();
       proxy.dropAll();
-      server = await startLocalServer(VARS);
+      server = await restarted;
       proxy.retarget(server.port);
       await a.rec.waitEvent("restored", 2, 30_000);
       await waitFor(

@@ -12,7 +12,10 @@ export interface LocalServer {
   /** http://127.0.0.1:<port> */
   readonly url: string;
   readonly port: number;
+  /** Stops it and removes its state. */
   stop(): Promise<void>;
+  /** A deploy: this server stops and a new one starts on another port with the same state (storage survives). */
+  restart(): Promise<LocalServer>;
 }
 
 async function freePort(): Promise<number> {
@@ -28,7 +31,12 @@ async function freePort(): Promise<number> {
 }
 
 /** `vars` become `--var KEY:VALUE` (for secrets a test needs, e.g. ADMIN_SECRET). */
-export async function startLocalServer(vars: Record<string, string> = {}, timeoutMs = 60_000): Promise<LocalServer> {
+export function startLocalServer(vars: Record<string, string> = {}, timeoutMs = 60_000): Promise<LocalServer> {
+  // Its own state folder: no sessions left over from an earlier run, none shared with another server.
+  return startWithState(vars, timeoutMs, mkdtempSync(join(tmpdir(), "sockizy-edge-state-")));
+}
+
+async function startWithState(vars: Record<string, string>, timeoutMs: number, state: string): Promise<LocalServer> {
   const port = await freePort();
   const args = [
     "wrangler",
@@ -40,8 +48,6 @@ export async function startLocalServer(vars: Record<string, string> = {}, timeou
     "--inspector-port",
     String(await freePort()),
   ];
-  // Its own state folder: no sessions left over from an earlier run, none shared with another server.
-  const state = mkdtempSync(join(tmpdir(), "sockizy-edge-state-"));
   args.push("--persist-to", state);
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child: ChildProcess = spawn("npx", args, {
@@ -57,6 +63,10 @@ export async function startLocalServer(vars: Record<string, string> = {}, timeou
   const stop = async () => {
     await end();
     rmSync(state, { recursive: true, force: true });
+  };
+  const restart = async () => {
+    await end();
+    return startWithState(vars, timeoutMs, state);
   };
   const end = async () => {
     if (child.exitCode !== null) return;
@@ -79,7 +89,7 @@ export async function startLocalServer(vars: Record<string, string> = {}, timeou
     try {
       const res = await fetch(`${url}/`, { signal: AbortSignal.timeout(2000) });
       await res.arrayBuffer();
-      return { url, port, stop };
+      return { url, port, stop, restart };
     } catch {
       // not up yet
     }
