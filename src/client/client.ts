@@ -2,7 +2,7 @@
 // disconnect, on/once/off and its events) over one WebSocket at a time,
 // plus what it lacked: backoff with jitter, an offline queue, a heartbeat,
 // online/offline, sign-in in the upgrade and session resume with tickets.
-// docs/client.md describes the behaviour; this file wires the parts.
+// README "The client" describes the behaviour; this file wires the parts.
 import { decodeControl, PING, PONG, toBase64Url } from "../protocol/control.js";
 import { type Merge, PacketTable, type SchemaMap } from "../protocol/index.js";
 import { backoffDelay } from "./backoff.js";

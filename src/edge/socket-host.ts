@@ -218,7 +218,7 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   /** After a socket closed or errored: unbind it and tell the application. */
   protected abstract gone(socket: EdgeSocket, code: number): Promise<void>;
 
-  // socket.session calls for a uid that lives in another object (README "API").
+  // socket.session calls for a uid that lives in another object (README "The application API").
   async bind(_ws: WebSocket, uid: Uid): Promise<number> {
     throw new Error(
       `session.set(${JSON.stringify(uid)}): a socket can only be bound to the uid of the object that holds it; sign in through the upgrade`,

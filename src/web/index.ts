@@ -1,7 +1,7 @@
 // What the Worker serves besides the WebSocket endpoint (createEdge's
 // `pages`): the client script with the application's tables, the ES
 // module, and the demo page. The files are built into bundle.gen.ts by
-// scripts/build-client.ts (README "The client bundle").
+// scripts/build-client.ts (README "Building them").
 import type { Pages } from "../edge/index.js";
 import { CLIENT_MODULE, CLIENT_SCRIPT, DEMO_HTML } from "./bundle.gen.js";
 import { type AppTables, declareIn } from "./declare.js";
