@@ -27,6 +27,9 @@ export async function handleAdmin(request: Request, env: Env): Promise<Response>
         const body = await readBody(request);
         if (!("message" in body)) return json(400, { error: 'body needs "message"' });
         const uid = body.uid as Uid | undefined;
+        if (uid !== undefined && typeof uid !== "string" && typeof uid !== "number") {
+          return json(400, { error: '"uid" must be a string or a number' });
+        }
         if (uid === undefined) await registry.sessionEmitAll(body.message);
         else await userStub(env, uid).sessionEmit(body.message, uid);
         return json(200, { ok: true });

@@ -27,6 +27,21 @@ export interface RegistryState {
 // 1005 means a close frame came without a code, answered without one.
 const NO_CLOSE_FRAME = new Set([1006, 1015]);
 const NO_CODE = 1005;
+// Codes below 3000 that an endpoint may send (RFC 6455 section 7.4.1, IANA registry).
+const SENDABLE_CODES = new Set([1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014]);
+
+/** `s` cut to at most `max` UTF-8 bytes, never inside a code point. */
+function cutUtf8(s: string, max: number): string {
+  if (s.length * 3 <= max || utf8Length(s) <= max) return s;
+  let out = "";
+  let bytes = 0;
+  for (const ch of s) {
+    bytes += utf8Length(ch);
+    if (bytes > max) break;
+    out += ch;
+  }
+  return out;
+}
 
 export abstract class SocketHost extends DurableObject<Env> implements SocketOwner {
   readonly io: EdgeIo;
@@ -117,12 +132,17 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     if (!NO_CLOSE_FRAME.has(code)) {
+      // Answer the client's close (RFC 6455 section 5.5.1), echoing its code
+      // when the runtime can send it (it refuses e.g. 1004), else with none.
       try {
-        // Answer the client's close (RFC 6455 section 5.5.1), echoing its code.
         if (code === NO_CODE) ws.close();
         else ws.close(code, reason);
       } catch {
-        // Already answered (the runtime may reply by itself).
+        try {
+          ws.close();
+        } catch {
+          // Already answered (the runtime may reply by itself).
+        }
       }
     }
     await this.goneOnce(ws, code);
@@ -132,26 +152,29 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
     await this.goneOnce(ws, 1006);
   }
 
-  /** Closes a socket from the server side; it is unbound as by `session.delete()`. */
+  /**
+   * Closes a socket from the server side; it is unbound as by
+   * `session.delete()`. A code the protocol does not allow becomes 1011
+   * and a reason is cut to the 123 bytes a close frame can carry, so a
+   * socket marked gone is always really closing.
+   */
   close(ws: WebSocket, code: number, reason: string): void {
-    try {
-      ws.close(code, reason);
-    } catch {
-      // Closed already.
+    if (ws.readyState === WebSocket.READY_STATE_OPEN) {
+      const sendable = SENDABLE_CODES.has(code) || (code >= 3000 && code <= 4999);
+      ws.close(sendable ? code : 1011, cutUtf8(reason, 123));
     }
-    this.ctx.waitUntil(this.goneOnce(ws, code));
+    this.ctx.waitUntil(
+      this.goneOnce(ws, code).catch((e) => console.error("sockizy-edge: handling a server close failed:", e)),
+    );
   }
 
   // A socket the server closed is handled at once (its peer may never
   // answer) and again when the close event arrives: only the first counts.
-  private readonly goneIds = new Set<string>();
+  // The flag is in the attachment (kept after the close) and, through the
+  // one view per socket, in memory.
   private async goneOnce(ws: WebSocket, code: number): Promise<void> {
     const socket = this.view(ws);
-    if (socket.attachment.gone || this.goneIds.has(socket.id)) {
-      this.goneIds.delete(socket.id); // the second and last call for this socket
-      return;
-    }
-    this.goneIds.add(socket.id);
+    if (socket.attachment.gone) return;
     socket.attachment.gone = true;
     socket.save();
     await this.gone(socket, code);
@@ -247,23 +270,38 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   protected async syncRegistry(report: (state: RegistryState) => Promise<number>): Promise<number | undefined> {
     const live = this.live();
     const state = { session: live.some((s) => s.attachment.uid !== null), online: live.length > 0 };
-    const last = (await this.ctx.storage.get<RegistryState>("reg")) ?? { session: false, online: false };
-    if (last.session === state.session && last.online === state.online) return undefined;
+    // No "reg" means unknown (never told, or a call failed): tell it.
+    const last = await this.ctx.storage.get<RegistryState>("reg");
+    if (last && last.session === state.session && last.online === state.online) return undefined;
+    // Stored before the call, so a sync that starts meanwhile compares with what is being said.
     await this.ctx.storage.put("reg", state);
     if (state.online && (await this.ctx.storage.getAlarm()) === null) {
       await this.ctx.storage.setAlarm(Date.now() + this.app.auditMs);
     }
-    return report(state);
+    try {
+      return await report(state);
+    } catch (e) {
+      // The registry may not have heard: the next sync, or the audit, says it again.
+      await this.ctx.storage.delete("reg");
+      throw e;
+    }
   }
 
   /**
    * The audit (README "No ghost sessions"): an object reset without close
    * events still has its alarm, and here finds no sockets and reports it.
-   * While it holds sockets it wakes once per `auditMs`, and no more.
+   * The next alarm is armed first, so a failed report is retried; once the
+   * registry knows the object holds nothing, the alarm stops. While it holds
+   * sockets it wakes once per `auditMs`, and no more.
    */
   protected async audit(report: (state: RegistryState) => Promise<number>): Promise<void> {
+    await this.ctx.storage.setAlarm(Date.now() + this.app.auditMs);
+    // A socket that closed without its close event ever running still holds its uid: let it go.
+    for (const ws of this.ctx.getWebSockets()) {
+      if (ws.readyState === WebSocket.READY_STATE_CLOSED) await this.goneOnce(ws, 1006);
+    }
     await this.syncRegistry(report);
-    if (this.live().length > 0) await this.ctx.storage.setAlarm(Date.now() + this.app.auditMs);
+    if (this.live().length === 0) await this.ctx.storage.deleteAlarm();
   }
 }
 

@@ -135,12 +135,13 @@ export class EdgeSocket implements ServerSocket {
     this.owner.close(this.ws, code, reason);
   }
 
-  /** Stores the attachment with the socket (it may refuse once the socket is closed; nothing reads it then). */
+  /** Stores the attachment with the socket. */
   save(): void {
     try {
       this.ws.serializeAttachment(this.attachment);
-    } catch {
-      // A closed socket: it is no longer listed as open, so the state is moot.
+    } catch (e) {
+      // A closed socket may refuse; nothing reads its state then. An open one must not.
+      if (this.ws.readyState === WebSocket.READY_STATE_OPEN) throw e;
     }
   }
 

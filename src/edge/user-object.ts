@@ -67,9 +67,20 @@ export function userObjectClass(app: App) {
       return String(uid) === String(this.ctx.id.name ?? this.uid ?? uid);
     }
 
-    /** Open sockets bound to this uid. */
+    /** Open sockets bound to this uid: what the cap and `count` see. */
     private bound(): EdgeSocket[] {
       return this.live().filter((s) => s.attachment.uid !== null);
+    }
+
+    /**
+     * Sockets still holding the uid, closing ones included until their close
+     * is handled: what decides "the last socket", so `session.end` fires once.
+     */
+    private holders(): EdgeSocket[] {
+      return this.ctx
+        .getWebSockets()
+        .map((ws) => this.view(ws))
+        .filter((s) => s.attachment.uid !== null && !s.attachment.gone);
     }
 
     private report = (state: RegistryState) => this.registry.setUser(this.uid as Uid, state);
@@ -132,7 +143,7 @@ export function userObjectClass(app: App) {
       if (uid === null) return;
       // Unbind first, in this turn, so a concurrent sign-in sees the freed slot.
       this.setUid(socket, null);
-      if (this.bound().length === 0) {
+      if (this.holders().length === 0) {
         // Signing out the uid's last socket voids its resume tickets (one may
         // still be in flight to the page); a close does not, so a dropped
         // client can come back.
@@ -148,7 +159,7 @@ export function userObjectClass(app: App) {
 
     override async clear(uid: Uid, close?: { code: number; reason: string }): Promise<void> {
       if (!this.isMine(uid)) return super.clear(uid);
-      const sockets = this.bound();
+      const sockets = this.holders();
       for (const s of sockets) this.setUid(s, null);
       await this.bumpEpoch();
       for (const s of sockets) await this.fire("session.clear", s, this.uid);

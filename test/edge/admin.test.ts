@@ -73,6 +73,8 @@ describe("io.session over HTTP", () => {
   it("answers 400 to a bad body and 404 to an unknown route", async () => {
     expect((await adminPost("/admin/text", { text: 5 })).status).toBe(400);
     expect((await adminPost("/admin/clear", {})).status).toBe(400);
+    expect((await adminPost("/admin/emit", { uid: null, message: "x" })).status).toBe(400);
+    expect((await adminPost("/admin/emit", { uid: 13 })).status).toBe(400);
     const res = await SELF.fetch("http://edge.test/admin/clear", {
       method: "POST",
       headers: { Authorization: `Bearer ${ADMIN_SECRET}` },

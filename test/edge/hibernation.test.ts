@@ -1,7 +1,7 @@
 // State survives hibernation (derived from getWebSockets() and attachments),
 // and a reset that drops sockets without close events does not leave ghost
 // sessions once the audit alarm has run.
-import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Env } from "../../src/edge/env.js";
@@ -75,6 +75,30 @@ describe("no ghost sessions", () => {
     // And the user can sign in again.
     const b = await connect({ signIn: ["D", "13"] });
     await b.waitText("USER.OK | 13 | 1");
+  });
+
+  it("recovers size when the registry call of a close failed: the audit says it again", async () => {
+    const a = await connect({ signIn: ["D", "13"] });
+    await a.waitText("USER.OK | 13 | 1");
+    // The next setUser fails once, as a call lost in a registry restart would.
+    await runInDurableObject(user("13"), (instance: unknown) => {
+      const host = instance as { registry: { setUser: (...args: unknown[]) => Promise<number> } };
+      const real = host.registry;
+      host.registry = {
+        ...real,
+        setUser: async () => {
+          host.registry = real;
+          throw new Error("network connection lost");
+        },
+      } as typeof real;
+    });
+    a.close();
+    await a.closed;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await adminGet("/admin/size")).toEqual({ size: 1 }); // the ghost
+    expect(await runDurableObjectAlarm(user("13"))).toBe(true);
+    await waitSize(0);
+    expect(await runDurableObjectAlarm(user("13"))).toBe(false);
   });
 
   it("keeps a healthy hibernating user counted and re-arms the audit", async () => {

@@ -72,6 +72,8 @@ export const probeApp = defineApp({
       if (how === "emit") this.emit("probe.news", { text: "just you", n: 1 });
       if (how === "json") this.json({ kind: "json", list: [1, 2] });
       if (how === "disconnect") this.disconnect(4444, "probe says bye");
+      if (how === "disconnect-long") this.disconnect(4000, "é".repeat(100)); // 200 bytes: above a close frame's 123
+      if (how === "disconnect-bad") this.disconnect(1005, "not a code one may send");
     },
     async "probe.broadcast"({ text }, _socket, io) {
       await io.emit("probe.news", { text, n: 2 });

@@ -1,5 +1,6 @@
 // Spec section 5, row by row, watched through the probe application.
-import { SELF } from "cloudflare:test";
+import { runInDurableObject, SELF } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { toBase64Url } from "../../../src/protocol/control.js";
 import { serverPackets } from "../../../src/protocol/index.js";
@@ -108,6 +109,31 @@ describe("a socket that closes", () => {
   });
 });
 
+describe("a socket whose close is still being handled", () => {
+  it("still holds the uid: session.end fires once, when the last holder is gone", async () => {
+    const watcher = await connect();
+    await signedIn("zed");
+    const b = await signedIn("zed");
+    const users = (env as unknown as { USERS: DurableObjectNamespace }).USERS;
+    const stub = users.get(users.idFromName("zed"));
+    const oldest = (state: DurableObjectState) =>
+      state.getWebSockets().sort((x, y) => x.deserializeAttachment().at - y.deserializeAttachment().at)[0] as WebSocket;
+    // A's close frame has arrived (it is no longer open) but its close event has not run yet.
+    await runInDurableObject(stub, (_instance, state) => oldest(state).close(1000, "closing"));
+    expect(await ask(b, "probe.delete", null, "deleted")).toBe("deleted, uid null");
+    // Now the runtime delivers A's close event.
+    await runInDurableObject(stub, (instance: DurableObject, state) =>
+      instance.webSocketClose?.(oldest(state), 1000, "closing", true),
+    );
+    await watcher.waitText("ended zed");
+    const c = await signedIn("carol");
+    c.close();
+    await watcher.waitText("ended carol");
+    expect(watcher.texts.filter((t) => t === "ended zed")).toHaveLength(1);
+    expect(b.texts).not.toContain("end zed");
+  });
+});
+
 describe("socket.session.clear([uid])", () => {
   it("gives every socket of the uid session.clear, one of them session.end, and drops the uid", async () => {
     const a = await signedIn("alice");
@@ -204,6 +230,17 @@ describe("socket.emit/json/disconnect, io.emit/json and text frames", () => {
       await c.waitText('{"broadcast":"gg"}');
       expect(packetsOf(c)).toEqual([{ name: "probe.news", id: 0, data: { text: "gg", n: 2 } }]);
     }
+  });
+
+  it("closes for real with a reason too long for a close frame (cut) or a code one may not send (1011)", async () => {
+    const a = await connect();
+    a.send(frame("probe.reply", { how: "disconnect-long" }));
+    expect(await a.closed).toBe(4000);
+    const b = await signedIn("zed");
+    b.send(frame("probe.reply", { how: "disconnect-bad" }));
+    expect(await b.closed).toBe(1011);
+    const c = await connect();
+    expect(await ask(c, "probe.count", { uid: "zed" }, "count")).toBe("count 0");
   });
 
   it("hands text frames to the text handler", async () => {
