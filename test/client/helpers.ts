@@ -2,11 +2,13 @@
 // tests that drive time by hand, a scripted `ws` server on 127.0.0.1, event
 // recording, 2pack framing (the original serializer, as an independent
 // encoder) and bounded waits.
-import { createRequire } from "node:module";
+
 import type { AddressInfo } from "node:net";
 import WebSocket, { WebSocketServer } from "ws";
 import { type Client, type ClientOptions, io } from "../../src/client/index.js";
 import type { SocketCloseEvent, SocketLike, SocketMessageEvent, WebSocketClass } from "../../src/client/socket.js";
+import type { Schema } from "../../src/protocol/index.js";
+import { oracleEncode } from "../support/oracle.js";
 
 /** The seed's packets as its client declares them (client -> server only). */
 export const SEED = {
@@ -91,18 +93,9 @@ export class Recorder {
 
 // ---------------------------------------------------------------- 2pack
 
-interface Packer {
-  offset: number;
-  pack(...args: unknown[]): Uint8Array;
-}
-const packer = createRequire(import.meta.url)("2pack") as (schema: unknown) => Packer;
-const header = packer("uint16");
-
-/** One packet as the original server framed it: u16 LE id, then the fields (a copy: 2pack reuses its buffers). */
+/** One packet as the original server framed it, made by 2pack: u16 LE id, then the fields. */
 export function frame2pack(id: number, schema: unknown, data: unknown): Uint8Array {
-  const p = packer(schema);
-  p.offset = 2;
-  return new Uint8Array(header.pack(id, p.pack(data)));
+  return oracleEncode(schema as Schema, id, data);
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {

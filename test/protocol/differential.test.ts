@@ -6,8 +6,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DecodeError, EncodeError, PacketTable, type Schema, SchemaError } from "../../src/protocol/index.js";
+import { hex, oracleAccepts, oracleDecode, oracleEncode, unhex } from "../support/oracle.js";
 import { fillers, type PacketCase, packetCaseArb, SEED, tableFor } from "./arbitraries.js";
-import { hex, oracleAccepts, oracleDecode, oracleEncode, unhex } from "./oracle.js";
 
 const RUNS = 3000;
 

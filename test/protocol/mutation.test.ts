@@ -7,8 +7,8 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { DecodeError, type DecodeErrorCode, PacketTable, type Schema } from "../../src/protocol/index.js";
+import { hex, oracleDecode, oracleEncode, unhex } from "../support/oracle.js";
 import { DEFAULTS, packetCaseArb, SEED, stripHint } from "./arbitraries.js";
-import { hex, oracleDecode, oracleEncode, unhex } from "./oracle.js";
 
 /** The spec's section 3 vectors (frames produced by 2pack 1.0.0). */
 const VECTORS: { name: string; id: number; schema: Schema; frame: string }[] = [

@@ -14,8 +14,8 @@ import {
   type SchemaMap,
   serverPackets,
 } from "../../src/protocol/index.js";
+import { hex, oracleEncode, unhex } from "../support/oracle.js";
 import { charArb, SEED } from "./arbitraries.js";
-import { hex, oracleEncode, unhex } from "./oracle.js";
 
 /**
  * A one-packet table (id 0), typed loosely: the schemas here are not

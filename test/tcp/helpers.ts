@@ -2,23 +2,16 @@
 // (test/support/local-server.ts), whose binary frames are made by 2pack
 // 1.0.0 (the original sockizy serializer), never by our codec, and the
 // admin API over HTTP. Every wait here has a deadline.
-import { createRequire } from "node:module";
+
 import WebSocket from "ws";
+import type { Schema } from "../../src/protocol/index.js";
+import { oracleEncode } from "../support/oracle.js";
 
 // ---------------------------------------------------------------- 2pack
 
-interface Packer {
-  offset: number;
-  pack(...args: unknown[]): Uint8Array;
-}
-const packer = createRequire(import.meta.url)("2pack") as (schema: unknown) => Packer;
-const header = packer("uint16");
-
-/** One packet as 2pack frames it: u16 LE id, then the fields. A copy: 2pack reuses its buffers. */
+/** One packet as 2pack frames it: u16 LE id, then the fields. */
 export function frame(id: number, schema: unknown, data: unknown): Buffer {
-  const p = packer(schema);
-  p.offset = 2;
-  return Buffer.from(header.pack(id, p.pack(data)));
+  return Buffer.from(oracleEncode(schema as Schema, id, data));
 }
 
 // The seed's receive table: common.signIn = 0, common.signOut = 1.
