@@ -143,6 +143,7 @@ export function userObjectClass(app: App) {
       if (uid === null) return;
       // Unbind first, in this turn, so a concurrent sign-in sees the freed slot.
       this.setUid(socket, null);
+      if (signedOut) this.tellUnbound(socket);
       if (this.holders().length === 0) {
         // Signing out the uid's last socket voids its resume tickets (one may
         // still be in flight to the page); a close does not, so a dropped
@@ -153,6 +154,11 @@ export function userObjectClass(app: App) {
       await this.syncRegistry(this.report);
     }
 
+    /** A sockizy client drops its resume ticket on this (the app's sign-out packet may have any name). */
+    private tellUnbound(socket: EdgeSocket): void {
+      if (socket.attachment.ctl) socket.send(encodeControl({ t: "unbound" }));
+    }
+
     private async bumpEpoch(): Promise<void> {
       await this.ctx.storage.put("epoch", (await this.epoch()) + 1);
     }
@@ -160,7 +166,10 @@ export function userObjectClass(app: App) {
     override async clear(uid: Uid, close?: { code: number; reason: string }): Promise<void> {
       if (!this.isMine(uid)) return super.clear(uid);
       const sockets = this.holders();
-      for (const s of sockets) this.setUid(s, null);
+      for (const s of sockets) {
+        this.setUid(s, null);
+        this.tellUnbound(s);
+      }
       await this.bumpEpoch();
       for (const s of sockets) await this.fire("session.clear", s, this.uid);
       const last = sockets.at(-1);

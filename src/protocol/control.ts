@@ -35,7 +35,9 @@ export type Control =
   /** A resume ticket for this session, to reconnect signed in without the password. */
   | { t: "ticket"; ticket: string; exp: number }
   /** The resume ticket was refused (forged, expired, for another uid, or voided by a clear): the socket stays anonymous. */
-  | { t: "resume"; ok: false };
+  | { t: "resume"; ok: false }
+  /** This socket was unbound by a sign-out or a clear (not a close): its resume ticket is void, drop it. */
+  | { t: "unbound" };
 
 const utf8 = new TextEncoder();
 const utf8in = new TextDecoder();

@@ -92,6 +92,18 @@ describe("session resume", () => {
     expect(controls(b)).toEqual([{ t: "resume", ok: false }]);
   });
 
+  it("tells a sockizy client its socket was unbound by a sign-out or a clear, not by a close", async () => {
+    const a = await connect({ signIn: ["D", "13"] });
+    await a.waitText("USER.OK | 13 | 1");
+    a.send(signOutFrame());
+    await a.until((c) => controls(c).some((m) => m.t === "unbound"));
+    const b = await connect({ signIn: ["D", "6"] });
+    await b.waitText("USER.OK | 6 | 1");
+    await adminPost("/admin/clear", { uid: 6 });
+    await b.until((c) => controls(c).some((m) => m.t === "unbound"));
+    expect(controls(b).filter((m) => m.t === "unbound")).toHaveLength(1);
+  });
+
   it("refuses a ticket issued before the uid was cleared (kicked)", async () => {
     const a = await connect({ signIn: ["D", "13"] });
     await a.waitText("USER.OK | 13 | 1");
