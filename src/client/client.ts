@@ -6,9 +6,10 @@
 import { decodeControl, PING, PONG, toBase64Url } from "../protocol/control.js";
 import { type Merge, PacketTable, type SchemaMap } from "../protocol/index.js";
 import { backoffDelay } from "./backoff.js";
-import { type Carried, Credentials } from "./credentials.js";
+import { Credentials, SIGNIN_TRIES } from "./credentials.js";
 import { Emitter, type Listener } from "./emitter.js";
 import { Heartbeat } from "./heartbeat.js";
+import { refuseEventNames } from "./names.js";
 import { isOnline, pageWindow, watchOnline } from "./online.js";
 import { type ClientOptions, type Settings, settle } from "./options.js";
 import { type Frame, OfflineQueue } from "./queue.js";
@@ -25,6 +26,7 @@ type ServerControl =
   | { t: "reconnect"; signin?: unknown }
   | { t: "ticket"; ticket?: unknown }
   | { t: "resume"; ok?: unknown }
+  | { t: "unbound" }
   | { t?: undefined };
 
 /** `Send`: packets this client emits; `Receive`: packets it listens to (both from `packets()`). */
@@ -55,6 +57,8 @@ export class Client<Send = SchemaMap, Receive = SchemaMap> {
   private announced = false;
   private retry: Timer | undefined;
   private stable: Timer | undefined;
+  /** The current connection's deadline: to open (connectTimeout), or for the server's word on a resume (hold). */
+  private deadline: Timer | undefined;
   private unwatch: () => void = () => {};
 
   constructor(url?: string, options?: ClientOptions, declared: readonly Declared[] = []) {
@@ -63,8 +67,13 @@ export class Client<Send = SchemaMap, Receive = SchemaMap> {
     this.queue = new OfflineQueue({ size: s.queueSize, bytes: s.queueBytes, policy: s.queuePolicy });
     this.heartbeat = new Heartbeat(
       { interval: s.pingInterval * 1000, timeout: s.pingTimeout * 1000 },
-      () => this.conn?.open && this.conn.ws.send(PING),
-      () => this.conn && this.lost(this.conn),
+      () => this.ping(),
+      () => {
+        // Only an open socket can be dead: a closing one (the server's close
+        // handshake under way) gets its close event, with the server's code.
+        if (this.conn?.open) this.lost(this.conn);
+      },
+      () => this.conn?.ws.bufferedAmount ?? 0,
     );
     for (const d of declared) this.packets(...d);
     // Outside a browser there is no page host to default to: connect(url) later.
@@ -109,6 +118,7 @@ export class Client<Send = SchemaMap, Receive = SchemaMap> {
     // Build both before keeping either, so a bad schema changes nothing.
     const send = new PacketTable(...sendMaps);
     const receive = new PacketTable(...receiveMaps);
+    refuseEventNames(send, receive);
     this.sendMaps = sendMaps;
     this.receiveMaps = receiveMaps;
     this.sendTable = send;
@@ -134,7 +144,8 @@ export class Client<Send = SchemaMap, Receive = SchemaMap> {
   /**
    * Sends a packet. The sign-in packet opens a connection that carries it
    * in the upgrade (unless the open socket may be held by a user's object,
-   * which then decides); the sign-out packet also forgets the resume ticket.
+   * which then decides); the sign-out packet also forgets the resume ticket
+   * and what was queued before it.
    */
   emit<K extends keyof Send & string>(name: K, data?: EmitData<Send, K>): SendResult {
     if (name === this.settings.signIn) return this.signIn(name, data);
@@ -145,11 +156,7 @@ export class Client<Send = SchemaMap, Receive = SchemaMap> {
       this.fail(e);
       return "dropped";
     }
-    if (name === this.settings.signOut) {
-      this.credentials.clear();
-      // A ticket the server sent before it saw the sign-out must not be kept.
-      if (this.conn) this.conn.ignoreTickets = true;
-    }
+    if (name === this.settings.signOut) return this.signOut(frame);
     return this.transmit(frame);
   }
 
@@ -162,15 +169,23 @@ export class Client<Send = SchemaMap, Receive = SchemaMap> {
     return this.transmit(JSON.stringify(data));
   }
 
-  /** Sends a raw frame: text, or bytes (which the server decodes as packets). */
+  /** Sends a raw frame: text, or bytes (which the server decodes as packets). Bytes are copied when queued. */
   send(data: string | ArrayBuffer | ArrayBufferView): SendResult {
     const frame = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : data;
-    return this.transmit(frame);
+    return this.transmit(frame, true);
   }
 
-  /** Opens a connection now (to `url` if given), replacing any current one. */
+  /**
+   * Opens a connection now (to `url` if given), replacing any current one.
+   * Another server is another session: the resume ticket, a pending
+   * sign-in and the offline queue are dropped.
+   */
   connect(url?: string, secure?: boolean): this {
-    if (url !== undefined) this.target = resolveUrl(url, secure ?? this.settings.secure);
+    if (url !== undefined) {
+      const target = resolveUrl(url, secure ?? this.settings.secure);
+      if (target !== this.target) this.forgetSession(true);
+      this.target = target;
+    }
     if (!this.target) throw new TypeError("connect(): pass the server's URL");
     this.want();
     this.attempts = 0;
@@ -186,7 +201,6 @@ export class Client<Send = SchemaMap, Receive = SchemaMap> {
    */
   disconnect(code = 1000, reason = ""): this {
     this.stop();
-    this.credentials.dropSignIn();
     const conn = this.conn;
     if (conn) {
       conn.abandon(code, reason);
@@ -197,9 +211,16 @@ export class Client<Send = SchemaMap, Receive = SchemaMap> {
 
   // ---------------------------------------------------------------- sending
 
-  private transmit(frame: Frame): SendResult {
+  /** The connection frames go to at once: open, and not holding the queue for the server's word on a resume. */
+  private ready(): Connection | null {
     const c = this.conn;
-    if (c?.open) {
+    return c?.open && !c.held ? c : null;
+  }
+
+  /** `copy`: the frame is the page's (send()): a queued one must not change when the page reuses its buffer. */
+  private transmit(frame: Frame, copy = false): SendResult {
+    const c = this.ready();
+    if (c) {
       try {
         c.ws.send(frame);
         return "sent";
@@ -208,7 +229,27 @@ export class Client<Send = SchemaMap, Receive = SchemaMap> {
         return "dropped";
       }
     }
-    return this.wanted ? this.queue.push(frame) : "dropped";
+    if (!this.wanted) return "dropped";
+    return this.queue.push(copy && typeof frame !== "string" ? frame.slice(0) : frame);
+  }
+
+  /**
+   * The sign-out packet. Once it is sent or queued the resume ticket is
+   * forgotten; frames queued before it were for the session it ends and are
+   * dropped. When it cannot be sent or queued ("dropped") nothing changes.
+   */
+  private signOut(frame: Uint8Array): SendResult {
+    const c = this.conn;
+    if (!this.ready()) {
+      if (!this.wanted || !this.queue.fitsAlone(frame)) return "dropped";
+      this.queue.clear();
+    }
+    const result = this.transmit(frame);
+    if (result === "dropped") return result;
+    this.credentials.clear();
+    // A ticket the server sent before it saw the sign-out must not be kept.
+    if (c) c.ignoreTickets = true;
+    return result;
   }
 
   private signIn(name: string, data: unknown): SendResult {
@@ -221,17 +262,27 @@ export class Client<Send = SchemaMap, Receive = SchemaMap> {
       this.fail(e);
       return "dropped";
     }
-    const c = this.conn;
-    if (c?.open && c.credentialed) {
+    const c = this.ready();
+    if (c?.credentialed) {
       // This socket may sit in a user's object (signed out, or over the
       // cap): the server binds it there, ignores it, or tells us to reconnect.
       c.ignoreTickets = false;
       return this.transmit(frame);
     }
+    // Stopped (disconnect(), a final close, given up, or never connected):
+    // as every other send, the sign-in is dropped; connect() first.
+    if (!this.wanted) return "dropped";
     this.credentials.setSignIn(toBase64Url(frame));
-    this.want();
-    this.handover();
-    return "queued";
+    // What was queued was for the session this sign-in replaces.
+    this.queue.clear();
+    return this.handover() ? "queued" : "dropped";
+  }
+
+  /** The session changed under the client: its ticket (and with `all`, a pending sign-in) and the queue go. */
+  private forgetSession(all: boolean): void {
+    if (all) this.credentials.clear();
+    else this.credentials.dropTicket();
+    this.queue.clear();
   }
 
   // ---------------------------------------------------------------- connections
@@ -248,67 +299,99 @@ export class Client<Send = SchemaMap, Receive = SchemaMap> {
     }
   }
 
-  /** The page no longer wants a connection. */
+  /** The page no longer wants a connection: nothing is retried, so the sign-in (a password) goes too. */
   private stop(): void {
     this.wanted = false;
     this.reconnecting = false;
     this.queue.clear();
+    this.credentials.dropSignIn();
     clearTimeout(this.retry);
     this.retry = undefined;
     this.unwatch();
     this.unwatch = () => {};
   }
 
-  /** Replaces the current connection (if any) with a new one, with no close or open events in between. */
-  private handover(): void {
+  /**
+   * Replaces the current connection (if any) with a new one, with no close
+   * or open events in between. False when no new one could be made (then
+   * the client has stopped, and said so).
+   */
+  private handover(): boolean {
     clearTimeout(this.retry);
     this.retry = undefined;
     clearTimeout(this.stable);
+    clearTimeout(this.deadline);
     this.heartbeat.stop();
     this.conn?.abandon();
     this.conn = null;
-    this.open();
+    return this.open();
   }
 
-  private open(): void {
+  private open(): boolean {
     const Socket = this.socketClass();
     if (typeof Socket !== "function") {
-      this.stop();
-      this.fail(new TypeError("no WebSocket here: pass options.WebSocket (in Node 20, the `ws` package)"));
-      return;
+      this.cannotOpen(new TypeError("no WebSocket here: pass options.WebSocket (in Node 20, the `ws` package)"));
+      return false;
     }
     const { protocols, carried } = this.credentials.next();
     let conn: Connection | undefined;
     try {
-      conn = new Connection(Socket, this.target, protocols, carried !== null, {
-        open: () => this.opened(conn as Connection, carried),
+      conn = new Connection(Socket, this.target, protocols, carried, {
+        open: () => this.opened(conn as Connection),
         message: (e) => this.conn === conn && this.received(conn, e),
         close: (e) => this.closed(conn as Connection, e.code, e.reason, e.wasClean, e),
         error: (e) => this.conn === conn && this.fail(Object.assign(new Error("WebSocket error"), { event: e })),
       });
     } catch (e) {
       // A URL or subprotocol the WebSocket class refuses: retrying cannot help.
-      this.stop();
-      this.fail(e);
-      return;
+      this.cannotOpen(e);
+      return false;
     }
     this.conn = conn;
+    const s = this.settings;
+    const timeout = (s.connectTimeout ?? s.pingTimeout) * 1000;
+    if (timeout > 0) {
+      const opening = conn;
+      this.deadline = setTimeout(() => {
+        if (this.conn !== opening || opening.opened) return;
+        // Never opened (a black-holed SYN, a proxy that never answers): handled as a cut.
+        opening.abandon(1000, "sockizy: connect timeout");
+        this.closed(opening, 1006, "connect timeout", false, null);
+      }, timeout);
+    }
+    return true;
   }
 
-  private opened(conn: Connection, carried: Carried): void {
+  /** No socket could be made: stop, and close what the page was told is open (a handover's old socket is gone). */
+  private cannotOpen(e: unknown): void {
+    this.stop();
+    if (this.announced) {
+      this.announced = false;
+      this.events.fire("close", 1006, "cannot open a WebSocket", null);
+      this.events.fire("terminated", 1006, null);
+    }
+    this.fail(e);
+  }
+
+  private opened(conn: Connection): void {
     if (this.conn !== conn) return;
-    // The sign-in has done its job: the password leaves memory now.
-    if (carried === "signin") this.credentials.dropSignIn();
+    conn.opened = true;
+    clearTimeout(this.deadline);
+    // The sign-in has done its job: the password (and the ticket of the session it replaces) leave memory now.
+    if (conn.carried === "signin") this.credentials.signedIn();
     this.heartbeat.start();
     clearTimeout(this.stable);
     this.stable = setTimeout(() => {
       this.attempts = 0;
     }, this.settings.stableAfter * 1000);
     // Queued frames go first: they were sent before anything an open listener sends.
-    for (const frame of this.queue.drain()) conn.ws.send(frame);
+    if (conn.carried === "resume" && this.queue.length > 0) this.hold(conn);
+    else this.flush(conn);
     if (this.reconnecting) {
       this.reconnecting = false;
       this.events.fire("restored", this.attempts);
+      // A listener may have called disconnect() or connect(): this socket is no longer the page's.
+      if (this.conn !== conn) return;
     }
     if (!this.announced) {
       this.announced = true;
@@ -316,11 +399,59 @@ export class Client<Send = SchemaMap, Receive = SchemaMap> {
     }
   }
 
+  private flush(conn: Connection): void {
+    for (const frame of this.queue.drain()) conn.ws.send(frame);
+  }
+
+  /**
+   * A resumed connection with frames queued: they were sent in the session
+   * being resumed, so they wait for the server's word. The server binds a
+   * resumed socket in the upgrade and sends its new ticket before anything
+   * else; a refusal is {"t":"resume","ok":false}. A "#ping" sent now is
+   * answered after either: a "#pong" first means the socket was not bound
+   * (the cap refused it). No answer at all within pingTimeout: a dead link.
+   */
+  private hold(conn: Connection): void {
+    conn.held = true;
+    try {
+      conn.ws.send(PING);
+    } catch {
+      // Closing already: its close event follows.
+    }
+    this.deadline = setTimeout(
+      () => this.conn === conn && conn.held && this.lost(conn),
+      this.settings.pingTimeout * 1000,
+    );
+  }
+
+  /** The server's word on a held connection: the session is back (send the queue) or not (drop it). */
+  private release(conn: Connection, restored: boolean): void {
+    if (!conn.held) return;
+    conn.held = false;
+    clearTimeout(this.deadline);
+    if (restored) this.flush(conn);
+    else this.queue.clear();
+  }
+
+  private ping(): void {
+    const c = this.conn;
+    if (!c?.open) return;
+    try {
+      c.ws.send(PING);
+    } catch {
+      // The heartbeat's deadline decides.
+    }
+  }
+
   private received(conn: Connection, event: SocketMessageEvent): void {
     this.heartbeat.heard();
     const data = event.data;
     if (typeof data === "string") {
-      if (data === PONG) return;
+      if (data === PONG) {
+        // The server answered before it bound the socket: the session did not come back.
+        this.release(conn, false);
+        return;
+      }
       this.events.fire("message", data, event);
       this.events.fire("text", data, event);
       if (this.events.listenerCount("json") > 0) {
@@ -366,19 +497,29 @@ export class Client<Send = SchemaMap, Receive = SchemaMap> {
         // The socket sits where it cannot be bound: come back with the sign-in in the upgrade.
         if (typeof c.signin === "string" && this.wanted) {
           this.credentials.setSignIn(c.signin);
+          this.queue.clear();
           this.handover();
         }
         return;
       case "ticket":
-        if (typeof c.ticket === "string" && !conn.ignoreTickets) this.credentials.setTicket(c.ticket);
+        if (typeof c.ticket !== "string") return;
+        if (!conn.ignoreTickets) this.credentials.setTicket(c.ticket);
+        // The socket is bound: a resumed session is back.
+        this.release(conn, true);
         return;
       case "resume":
         if (c.ok === false) {
           // Refused (expired, forged, kicked): this socket is anonymous now.
-          this.credentials.dropTicket();
+          this.forgetSession(false);
+          this.release(conn, false);
           conn.credentialed = false;
           this.events.fire("unrestored", this.attempts, "session");
         }
+        return;
+      case "unbound":
+        // Signed out (by any packet) or cleared: the ticket is void, whatever the page called it.
+        this.forgetSession(false);
+        this.release(conn, false);
         return;
     }
   }
@@ -394,15 +535,24 @@ export class Client<Send = SchemaMap, Receive = SchemaMap> {
     this.conn = null;
     this.heartbeat.stop();
     clearTimeout(this.stable);
+    clearTimeout(this.deadline);
     this.announced = false;
+    const final = this.settings.noReconnectCodes.includes(code);
+    // Replaced or kicked: coming back (or resuming) would undo what the server
+    // did. Forgotten before the events, whatever a listener does next.
+    if (final) this.forgetSession(true);
+    // An upgrade carrying the sign-in failed (e.g. HTTP 400): after the second, the
+    // sign-in goes, with what was queued for the session it would have opened.
+    const refused = !conn.opened && conn.carried === "signin" && this.credentials.signInFailed();
+    if (refused) this.queue.clear();
     this.events.fire("close", code, reason, event);
     if (clean) this.events.fire("disconnected", code, reason, event);
     else this.events.fire("terminated", code, event);
+    if (refused)
+      this.fail(new Error(`the server refused the sign-in upgrade ${SIGNIN_TRIES} times: the sign-in is dropped`));
     // A listener may have called connect() or disconnect() meanwhile.
     if (!this.wanted || this.conn) return;
-    if (this.settings.noReconnectCodes.includes(code)) {
-      // Replaced or kicked: coming back (or resuming) would undo what the server did.
-      this.credentials.clear();
+    if (final) {
       this.stop();
       return;
     }
@@ -433,14 +583,18 @@ export class Client<Send = SchemaMap, Receive = SchemaMap> {
   private attempt(): void {
     this.retry = undefined;
     this.events.fire("restoring", this.attempts);
-    this.attempts++;
+    // One made while the browser says it is offline (at the cap, in case the
+    // "online" event never comes) does not count against reconnectionAttempts.
+    if (isOnline()) this.attempts++;
     if (this.wanted && !this.conn) this.open();
   }
 
   private online(): void {
     if (this.retry !== undefined) {
+      // Soon, not at once: every page of a network that came back would otherwise reconnect in the same instant.
       clearTimeout(this.retry);
-      this.attempt();
+      const s = this.settings;
+      this.retry = setTimeout(() => this.attempt(), Math.floor(s.random() * s.reconnectionDelay * 1000));
     }
   }
 

@@ -3,6 +3,7 @@
 // afterwards (what the served /sockizy.js does with the application's).
 import { PacketTable } from "../protocol/index.js";
 import { Client } from "./client.js";
+import { refuseEventNames } from "./names.js";
 import type { ClientOptions } from "./options.js";
 import type { Declared } from "./types.js";
 
@@ -24,8 +25,10 @@ export const io: Io = Object.assign(
     packets(...tables: Declared): Io {
       // Checked now (a SchemaError here), rather than at the first io().
       const all = [...declared, tables];
-      new PacketTable(...all.flatMap(([pack, , shared]) => [pack, shared]));
-      new PacketTable(...all.flatMap(([, unpack, shared]) => [unpack, shared]));
+      refuseEventNames(
+        new PacketTable(...all.flatMap(([pack, , shared]) => [pack, shared])),
+        new PacketTable(...all.flatMap(([, unpack, shared]) => [unpack, shared])),
+      );
       declared.push(tables);
       return io;
     },

@@ -1,7 +1,9 @@
 // The browser's online/offline events. Offline: stop spending reconnection
 // attempts (they would fail and count against reconnectionAttempts) and
-// probe the open socket. Online: reconnect at once instead of waiting out
-// the backoff. Outside a browser there is nothing to watch.
+// probe the open socket. Online: reconnect soon (a short random delay, so
+// the pages of a network that came back do not all reconnect in the same
+// instant) instead of waiting out the backoff. Outside a browser there is
+// nothing to watch. The client (client.ts) does the acting.
 
 interface EventSource {
   addEventListener(type: string, listener: () => void): void;

@@ -24,10 +24,12 @@ export interface ClientOptions {
   stableAfter?: number;
   /** Close codes after which the client neither reconnects nor keeps its ticket. Default [4001, 4003] (replaced, kicked). */
   noReconnectCodes?: readonly number[];
+  /** Seconds a connection may take to open before it is given up and handled as cut (1006). Default: pingTimeout; 0 turns it off. */
+  connectTimeout?: number;
 
   /** Seconds between heartbeat pings; 0 turns the heartbeat off. Default 25. */
   pingInterval?: number;
-  /** Seconds of silence after a ping before the link is declared dead. Default 10. */
+  /** Seconds of silence after a ping before the link is declared dead (extended while the ping waits behind data that is still draining). Default 10. */
   pingTimeout?: number;
 
   /** Frames held while disconnected; 0 turns the queue off. Default 100. */
@@ -48,10 +50,12 @@ export interface ClientOptions {
   random?: () => number;
 }
 
-export type Settings = Required<Omit<ClientOptions, "WebSocket" | "secure">> &
-  Pick<ClientOptions, "WebSocket" | "secure">;
+/** Options with no fixed default: their absence means something (the global WebSocket, the URL's scheme, pingTimeout). */
+type Open = "WebSocket" | "secure" | "connectTimeout";
 
-export const DEFAULTS: Readonly<Omit<Settings, "WebSocket" | "secure">> = {
+export type Settings = Required<Omit<ClientOptions, Open>> & Pick<ClientOptions, Open>;
+
+export const DEFAULTS: Readonly<Omit<Settings, Open>> = {
   autoConnect: true,
   reconnection: true,
   reconnectionAttempts: Number.POSITIVE_INFINITY,

@@ -5,10 +5,13 @@
 // When full, the policy decides:
 //   "drop-newest" (default): the new frame is refused and `emit` says
 //     "dropped"; what is queued stays, in order, so the server sees a
-//     prefix of what the page sent, never a sequence with holes.
+//     prefix of what the page sent, never a sequence with holes. Once it
+//     has refused a frame, it refuses every frame until it is drained or
+//     cleared, even one that would fit (that would be a hole).
 //   "drop-oldest": the oldest frames are discarded until the new one fits
 //     and `emit` says "queued"; for state that supersedes itself (positions).
-// A frame larger than the byte limit on its own is always "dropped".
+// A frame larger than the byte limit on its own is always "dropped" (with
+// "drop-newest", everything after it too, until the queue drains).
 import { utf8Length } from "../protocol/utf8.js";
 
 export type Frame = string | Uint8Array | ArrayBuffer;
@@ -26,6 +29,8 @@ export class OfflineQueue {
   private frames: Frame[] = [];
   private sizes: number[] = [];
   private total = 0;
+  /** drop-newest refused a frame: refuse the rest until drained, so nothing after a gap goes out. */
+  private refusing = false;
 
   constructor(private readonly limits: QueueLimits) {}
 
@@ -41,10 +46,14 @@ export class OfflineQueue {
   push(frame: Frame): "queued" | "dropped" {
     const { size, bytes, policy } = this.limits;
     const n = sizeOf(frame);
-    if (size <= 0 || n > bytes) return "dropped";
+    if (size <= 0 || this.refusing) return "dropped";
     const full = () => this.frames.length >= size || this.total + n > bytes;
-    if (full()) {
-      if (policy !== "drop-oldest") return "dropped";
+    if (n > bytes || full()) {
+      if (policy !== "drop-oldest") {
+        this.refusing = true;
+        return "dropped";
+      }
+      if (n > bytes) return "dropped";
       while (full()) {
         this.frames.shift();
         this.total -= this.sizes.shift() as number;
@@ -63,10 +72,16 @@ export class OfflineQueue {
     return out;
   }
 
+  /** Whether `frame` would be queued once the queue is cleared. */
+  fitsAlone(frame: Frame): boolean {
+    return this.limits.size > 0 && sizeOf(frame) <= this.limits.bytes;
+  }
+
   clear(): void {
     this.frames = [];
     this.sizes = [];
     this.total = 0;
+    this.refusing = false;
   }
 }
 

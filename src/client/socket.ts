@@ -1,5 +1,6 @@
 // The part of the WebSocket API the client uses, which browsers and the
 // `ws` package for Node both provide, and one connection attempt over it.
+import type { Carried } from "./credentials.js";
 
 /** Close and message events, as browsers and `ws` deliver them. */
 export interface SocketCloseEvent {
@@ -45,15 +46,25 @@ export class Connection {
   readonly ws: SocketLike;
   /** Set after a sign-out on this socket, so a ticket already on its way is not kept. */
   ignoreTickets = false;
+  /** The server may hold this socket in a user's object (its upgrade carried a sign-in or a ticket). */
+  credentialed: boolean;
+  /** It opened (a close before that is a failed upgrade). */
+  opened = false;
+  /**
+   * A resumed connection keeps the offline queue until the server has said
+   * whether the session is back (client.ts, "hold"): sends wait in the queue.
+   */
+  held = false;
 
   constructor(
     Socket: WebSocketClass,
     url: string,
     protocols: string[],
-    /** The upgrade carried a sign-in or a ticket: the server may hold this socket in a user's object. */
-    public credentialed: boolean,
+    /** What the upgrade carried: a sign-in, a resume ticket, or nothing. */
+    readonly carried: Carried,
     on: ConnectionEvents,
   ) {
+    this.credentialed = carried !== null;
     this.ws = new Socket(url, protocols);
     this.ws.binaryType = "arraybuffer";
     this.ws.onopen = () => on.open();

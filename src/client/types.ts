@@ -9,9 +9,13 @@ import type { SocketCloseEvent, SocketMessageEvent } from "./socket.js";
 export type SendResult =
   /** Handed to the open socket. */
   | "sent"
-  /** Held in the offline queue (or, for the sign-in, carried by the connection being opened). */
+  /**
+   * Held in the offline queue (or, for the sign-in, carried by the connection
+   * being opened). Queued frames are dropped if their session ends first
+   * (a sign-in, a sign-out, a refused resume, ...: README "Offline queue").
+   */
   | "queued"
-  /** Not sent and never will be: the queue is full or off, the client is disconnected, or the data could not be encoded. */
+  /** Not sent and never will be: the queue is full or off, the client is stopped (disconnect(), a final close, given up), or the data could not be encoded. */
   | "dropped";
 
 /** Why `unrestored` fired. */
@@ -66,7 +70,7 @@ type PacketListeners<M> =
       { [name: string]: (...args: any[]) => void }
     : { [K in keyof M & string]: (data: PacketData<M[K]>) => void };
 
-/** Every event of a client that receives the packets of M. Packet names never clash with built-ins (they are reserved). */
+/** Every event of a client that receives the packets of M. Packet names never clash with built-ins (packets() refuses them). */
 export type ClientEvents<M> = Omit<PacketListeners<M>, keyof BuiltinEvents<M>> & BuiltinEvents<M>;
 
 export type EventName<M> = keyof ClientEvents<M> & string;

@@ -21,7 +21,11 @@ export function clientPages(app: AppTables): Pages {
 
   return async (request) => {
     const path = new URL(request.url).pathname;
-    assets ??= load();
+    // A failed load (crypto.subtle refusing, say) is not kept: the next request tries again.
+    assets ??= load().catch((e: unknown) => {
+      assets = undefined;
+      throw e;
+    });
     const asset = (await assets).get(path);
     if (asset === undefined) return undefined;
     if (request.method !== "GET" && request.method !== "HEAD") {

@@ -44,6 +44,37 @@ describe("Heartbeat", () => {
     expect(ping).toHaveBeenCalledTimes(2);
   });
 
+  it("extends the deadline while the ping is queued behind data that keeps draining", () => {
+    const dead = vi.fn();
+    let buffered = 0;
+    const h = new Heartbeat(
+      { interval: 1000, timeout: 500 },
+      () => {
+        buffered += 6; // the ping joins the backlog
+      },
+      dead,
+      () => buffered,
+    );
+    buffered = 10_000;
+    h.start();
+    vi.advanceTimersByTime(1000); // ping: backlog 10006
+    buffered = 6000;
+    vi.advanceTimersByTime(500); // shrank: extended
+    expect(dead).not.toHaveBeenCalled();
+    buffered = 100;
+    vi.advanceTimersByTime(500); // shrank again: extended
+    expect(dead).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(500); // stuck at 100: dead
+    expect(dead).toHaveBeenCalledTimes(1);
+    // All sent (backlog 0) and still no answer: dead at the first deadline.
+    buffered = 0;
+    h.start();
+    vi.advanceTimersByTime(1000);
+    buffered = 0;
+    vi.advanceTimersByTime(500);
+    expect(dead).toHaveBeenCalledTimes(2);
+  });
+
   it("probes at once when asked (the browser went offline), and is off with interval 0", () => {
     const ping = vi.fn();
     const h = new Heartbeat({ interval: 1000, timeout: 500 }, ping, () => {});
@@ -84,6 +115,48 @@ describe("Heartbeat", () => {
     expect(rec.texts).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(fake.sockets.length).toBe(2);
+  });
+});
+
+describe("the heartbeat in the client, at its deadline", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("leaves a closing socket to its close: a slow 4003 teardown stays a 4003, with no reconnection", () => {
+    const fake = fakeSockets();
+    const client = seedClient("ws://edge.test", { WebSocket: fake.WebSocket, pingInterval: 25, pingTimeout: 10 });
+    const rec = new Recorder(client);
+    fake.last().accept();
+    vi.advanceTimersByTime(25_000); // ping
+    fake.last().readyState = client.CLOSING; // the server's close frame arrived; the TCP teardown is slow
+    vi.advanceTimersByTime(10_000);
+    expect(rec.names()).toEqual(["open"]);
+    fake.last().drop(4003, "kicked", true);
+    vi.advanceTimersByTime(60_000);
+    expect(rec.names()).toEqual(["open", "close", "disconnected"]);
+    expect(fake.sockets.length).toBe(1);
+  });
+
+  it("does not kill a busy link: the deadline waits while bufferedAmount keeps shrinking", () => {
+    const fake = fakeSockets();
+    const client = seedClient("ws://edge.test", { WebSocket: fake.WebSocket, pingInterval: 25, pingTimeout: 10 });
+    const rec = new Recorder(client);
+    const socket = fake.last();
+    socket.accept();
+    socket.bufferedAmount = 1_000_000; // a large upload under way
+    vi.advanceTimersByTime(25_000); // the ping queues behind it
+    for (const left of [700_000, 300_000, 10_000]) {
+      socket.bufferedAmount = left;
+      vi.advanceTimersByTime(10_000);
+      expect(rec.count("terminated")).toBe(0);
+    }
+    vi.advanceTimersByTime(10_000); // stuck: dead
+    expect(rec.log.at(-1)).toEqual(["terminated", 1006, null]);
+    client.disconnect();
   });
 });
 

@@ -200,23 +200,30 @@ export interface ServerSocket {
   readonly received: (string | Uint8Array)[];
 }
 
-/** A `ws` server on 127.0.0.1 that selects "sockizy" like the edge server and lets the test script the rest. */
+const offeredBy = (request: { headers: Record<string, string | string[] | undefined> }): string[] =>
+  String(request.headers["sec-websocket-protocol"] ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+
+/**
+ * A `ws` server on 127.0.0.1 that selects "sockizy" like the edge server and lets the test script the rest.
+ * `refuse` answers an upgrade (given the subprotocols offered) with an HTTP error instead: 503, or `refuseStatus`.
+ */
 export async function scriptedServer(
   onConnection: (socket: ServerSocket) => void = () => {},
-  options: { refuse?: () => boolean } = {},
+  options: { refuse?: (offered: string[]) => boolean; refuseStatus?: number } = {},
 ) {
   const sockets: ServerSocket[] = [];
   const wss = new WebSocketServer({
     host: "127.0.0.1",
     port: 0,
     handleProtocols: (offered) => (offered.has("sockizy") ? "sockizy" : false),
-    verifyClient: (_info, cb) => (options.refuse?.() ? cb(false, 503) : cb(true)),
+    verifyClient: (info, cb) =>
+      options.refuse?.(offeredBy(info.req)) ? cb(false, options.refuseStatus ?? 503) : cb(true),
   });
   wss.on("connection", (ws, request) => {
-    const offered = (request.headers["sec-websocket-protocol"] ?? "")
-      .split(",")
-      .map((p) => p.trim())
-      .filter(Boolean);
+    const offered = offeredBy(request);
     const socket: ServerSocket = { ws, offered, received: [] };
     ws.on("message", (data, isBinary) => {
       const buf = Buffer.isBuffer(data) ? data : Buffer.concat(data as Buffer[]);

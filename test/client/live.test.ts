@@ -118,6 +118,40 @@ describe("against the local server", { timeout: 30_000 }, () => {
     expect(page.headers.get("Content-Type")).toBe("text/html; charset=utf-8");
   });
 
+  it("sends what was queued while away into the resumed session; the server's {unbound} then voids the ticket", async () => {
+    const proxy = await startProxy(server.port);
+    try {
+      // The client is not told which packet signs out: only the server's {"t":"unbound"} can tell it.
+      const a = client(proxy.url, { reconnectionDelay: 0.1, reconnectionDelayMax: 0.3, signOut: "app.logout" });
+      a.c.emit("common.signIn", D13);
+      await a.rec.waitText("USER.OK | 13 | 1");
+      proxy.retarget(null); // away: nothing answers
+      proxy.dropAll();
+      await a.rec.waitEvent("close");
+      // The seed's sign-out frame, queued for the session the ticket resumes.
+      expect(a.c.send(new Uint8Array([1, 0]))).toBe("queued");
+      proxy.retarget(server.port);
+      await a.rec.waitEvent("restored");
+      await waitFor(
+        () => a.rec.texts.filter((t) => t === "USER.OK | 13 | 1").length === 4, // broadcast copy and reply, twice
+        5000,
+        () => JSON.stringify(a.rec.log),
+      );
+      // Sent once the server confirmed the session (its new ticket), it signed that session out.
+      await until(() => count(13), 0);
+      expect(a.c.queued).toBe(0);
+      // The sign-out voided the tickets; the client dropped its own on {unbound}, so it does not even try one.
+      proxy.dropAll();
+      await a.rec.waitEvent("restored", 2);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(a.rec.count("unrestored")).toBe(0);
+      expect(a.rec.texts.filter((t) => t.startsWith("USER.OK | 13")).length).toBe(4);
+      expect(await count(13)).toBe(0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it("resumes the session with its ticket after every socket is cut, then after a server restart, holding no password", async () => {
     const proxy = await startProxy(server.port);
     try {

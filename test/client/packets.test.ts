@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { io } from "../../src/client/index.js";
 import type { WebSocketClass } from "../../src/client/socket.js";
+import { SchemaError, type SchemaMap } from "../../src/protocol/index.js";
 import { concat, control, frame2pack, scriptedServer, waitFor } from "./helpers.js";
 
 // The game example of the original README: the server's pack table is
@@ -171,5 +172,32 @@ describe("receiving packets", { timeout: 15_000 }, () => {
     } finally {
       client.disconnect();
     }
+  });
+});
+
+describe("packet names", () => {
+  it("refuses names of the client's own events (text, json, unrestored, ...) with a SchemaError naming the packet", () => {
+    const client = io("ws://edge.test", { autoConnect: false });
+    for (const name of ["text", "json", "unrestored", "text (a hint)"]) {
+      const declarations: [SchemaMap | null, SchemaMap?, SchemaMap?][] = [
+        [{ [name]: null }],
+        [null, { [name]: "str" }],
+        [null, {}, { [name]: null }],
+      ];
+      for (const args of declarations) {
+        let error: unknown;
+        try {
+          client.packets(...args);
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toBeInstanceOf(SchemaError);
+        expect((error as SchemaError).packet).toBe(name.replace(" (a hint)", ""));
+      }
+      expect(() => io.packets({ [name]: null })).toThrow(SchemaError);
+    }
+    // The codec's own reserved names are still refused, and nothing was kept from the failed calls.
+    expect(() => client.packets({ open: null })).toThrow(/reserved/);
+    expect(client.packets({ texts: null }).emit("texts")).toBe("dropped");
   });
 });

@@ -144,24 +144,41 @@ describe("online and offline", () => {
     expect(rec.log.at(-1)).toEqual(["terminated", 1006, null]);
   });
 
-  it("offline: spends no attempts while the browser has no network; online: reconnects at once", () => {
+  it("offline: tries only at the cap and spends no attempts; online: reconnects after random * reconnectionDelay", () => {
     const fake = fakeSockets();
     const client = seedClient("ws://edge.test", {
       WebSocket: fake.WebSocket,
-      reconnectionDelay: 1,
+      reconnectionDelay: 2,
       reconnectionDelayMax: 30,
+      reconnectionAttempts: 2,
       random: () => 0.5,
       pingInterval: 0,
+      connectTimeout: 0,
     });
+    const rec = new Recorder(client);
     fake.last().accept();
     navigator.onLine = false;
     window.dispatchEvent(new Event("offline"));
     fake.last().drop(1006);
     vi.advanceTimersByTime(29_000); // no attempt below the cap while offline
     expect(fake.sockets.length).toBe(1);
+    // Attempts at the cap (in case "online" never comes) fail, and do not count.
+    for (let i = 0; i < 4; i++) {
+      vi.advanceTimersByTime(30_000);
+      fake.last().drop(1006);
+    }
+    expect(fake.sockets.length).toBe(5);
+    expect(rec.count("unrestored")).toBe(0);
+    expect(rec.log.filter((e) => e[0] === "restoring")).toEqual([0, 0, 0, 0].map((n) => ["restoring", n]));
+    expect(client.reconnecting).toBe(true);
+    // Online: soon, jittered, not in the same instant as every other page.
     navigator.onLine = true;
     window.dispatchEvent(new Event("online"));
-    expect(fake.sockets.length).toBe(2);
+    expect(fake.sockets.length).toBe(5);
+    vi.advanceTimersByTime(999); // 0.5 * 2 s
+    expect(fake.sockets.length).toBe(5);
+    vi.advanceTimersByTime(1);
+    expect(fake.sockets.length).toBe(6);
     client.disconnect();
   });
 

@@ -33,6 +33,20 @@ describe("OfflineQueue", () => {
     expect(o.bytes).toBe(6);
   });
 
+  it("drop-newest: once it refused a frame, refuses every frame until drained, even one that fits (no holes)", () => {
+    const q = new OfflineQueue({ size: 100, bytes: 10, policy: "drop-newest" });
+    expect(["12345678", "abc", "x"].map((f) => q.push(f))).toEqual(["queued", "dropped", "dropped"]);
+    expect(q.drain()).toEqual(["12345678"]);
+    expect(q.push("x")).toBe("queued");
+    // A frame larger than the limit on its own starts the refusal too.
+    expect(["too long a frame", "y"].map((f) => q.push(f))).toEqual(["dropped", "dropped"]);
+    q.clear();
+    expect(q.push("y")).toBe("queued");
+    // drop-oldest makes room instead, and a frame too large on its own does not stop the next.
+    const o = new OfflineQueue({ size: 100, bytes: 10, policy: "drop-oldest" });
+    expect(["12345678", "too long a frame", "x"].map((f) => o.push(f))).toEqual(["queued", "dropped", "queued"]);
+  });
+
   it("drops a frame larger than the byte limit on its own, and everything when off", () => {
     for (const policy of ["drop-newest", "drop-oldest"] as const) {
       const q = new OfflineQueue({ size: 10, bytes: 4, policy });
@@ -55,16 +69,30 @@ describe("emit, text, json and send through the queue", () => {
   it("queues while connecting, flushes in order before anything the open listener sends, then sends", () => {
     const fake = fakeSockets();
     const client = seedClient("ws://edge.test", { WebSocket: fake.WebSocket, pingInterval: 0 });
-    expect(client.text("one")).toBe("queued");
     expect(client.emit("common.signOut")).toBe("queued");
+    expect(client.text("one")).toBe("queued");
     expect(client.json({ n: 2 })).toBe("queued");
     expect(client.send(new Uint8Array([1, 0]))).toBe("queued");
     expect(client.queued).toBe(4);
     client.on("open", () => client.text("from open"));
     fake.last().accept();
-    expect(fake.last().sent).toEqual(["one", new Uint8Array([1, 0]), '{"n":2}', new Uint8Array([1, 0]), "from open"]);
+    expect(fake.last().sent).toEqual([new Uint8Array([1, 0]), "one", '{"n":2}', new Uint8Array([1, 0]), "from open"]);
     expect(client.text("now")).toBe("sent");
     expect(client.queued).toBe(0);
+  });
+
+  it("send() copies the page's bytes when it queues them (a reused buffer does not change what goes out)", () => {
+    const fake = fakeSockets();
+    const client = seedClient("ws://edge.test", { WebSocket: fake.WebSocket, pingInterval: 0 });
+    const buffer = new ArrayBuffer(4);
+    const bytes = new Uint8Array(buffer);
+    bytes.set([1, 2, 3, 4]);
+    expect(client.send(bytes.subarray(1, 3))).toBe("queued");
+    expect(client.send(buffer)).toBe("queued");
+    expect(client.send(new DataView(buffer, 3, 1))).toBe("queued");
+    bytes.fill(9);
+    fake.last().accept();
+    expect(fake.last().sent).toEqual([new Uint8Array([2, 3]), new Uint8Array([1, 2, 3, 4]), new Uint8Array([4])]);
   });
 
   it("queues during a drop and delivers on the next connection", () => {

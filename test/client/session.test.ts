@@ -55,6 +55,26 @@ describe("sign-in", { timeout: 15_000 }, () => {
     expect(rec.names()).toEqual(["open"]);
   });
 
+  it("gives up a sign-in whose upgrade the server refuses (HTTP 400) after two tries: error, then anonymous", async () => {
+    let refused = 0;
+    const { server, client, rec } = await setup(undefined, {
+      refuse: (offered: string[]) => offered.some((p) => p.startsWith("sockizy.")) && ++refused > 0,
+      refuseStatus: 400,
+    });
+    await rec.waitEvent("open");
+    const needles = { text: signInB64("D", "13"), bytes: frame2pack(0, SIGN_IN, { login: "D", password: "13" }) };
+    expect(client.emit("common.signIn", { login: "D", password: "13" })).toBe("queued");
+    // Each refused upgrade is also a WebSocket "error"; the client's own comes after the second.
+    const refusal = () => rec.log.filter((e) => e[0] === "error" && /refused the sign-in upgrade/.test(String(e[1])));
+    await waitFor(() => refusal().length === 1);
+    await rec.waitEvent("restored");
+    expect(server.sockets.map((s) => s.offered)).toEqual([["sockizy"], ["sockizy"]]);
+    expect(client.readyState).toBe(client.OPEN);
+    await sleep(300); // and no more tries
+    expect(refused).toBe(2);
+    expect(findReachable(client, needles)).toEqual([]);
+  });
+
   it("follows the server's reconnect instruction with the sign-in it sends back", async () => {
     // Like a user object told to bind another uid: "reconnect with this sign-in".
     const { server, client, rec } = await setup((s) =>
@@ -141,6 +161,29 @@ describe("resume", { timeout: 15_000 }, () => {
     expect(server.last().offered).toEqual(["sockizy"]);
   });
 
+  it("forgets the ticket on the server's {unbound}, whatever the app's sign-out packet is called", async () => {
+    // The client is told the sign-out is another packet: only the server's word can tell it.
+    const server = await scriptedServer((s) => {
+      if (signInOf(s) || resumeOf(s)) s.ws.send(control({ t: "ticket", ticket: "T", exp: Date.now() + 60_000 }));
+      s.ws.on("message", (m, isBinary) => isBinary && (m as Buffer)[0] === 1 && s.ws.send(control({ t: "unbound" })));
+    });
+    cleanup.push(() => server.close());
+    const client = seedClient(server.url, { reconnectionDelay: 0.02, pingInterval: 0, signOut: "app.logout" });
+    cleanup.push(() => client.disconnect());
+    const rec = new Recorder(client);
+    client.emit("common.signIn", { login: "D", password: "13" });
+    await rec.waitEvent("open");
+    await sleep(30);
+    server.dropAll();
+    await rec.waitEvent("restored");
+    expect(resumeOf(server.last())).toBe("T"); // the ticket works until...
+    expect(client.emit("common.signOut")).toBe("sent"); // ...a packet the client does not know is a sign-out
+    await sleep(50); // {unbound} arrives
+    server.dropAll();
+    await rec.waitEvent("restored", 2);
+    expect(server.last().offered).toEqual(["sockizy"]);
+  });
+
   it("holds no password or sign-in frame once the connection that carried it is open", async () => {
     const { client, rec } = await setup(ticketing());
     const needles = { text: signInB64("D", "13"), bytes: frame2pack(0, SIGN_IN, { login: "D", password: "13" }) };
@@ -173,6 +216,19 @@ describe("close codes", { timeout: 15_000 }, () => {
       await waitFor(() => server.sockets.length === 2);
       expect(server.last().offered).toEqual(["sockizy"]);
     }
+  });
+
+  it("forgets the ticket after 4003 even when a close listener reconnects at once", async () => {
+    const { server, client, rec } = await setup((s) => {
+      if (signInOf(s)) s.ws.send(control({ t: "ticket", ticket: "T", exp: Date.now() + 60_000 }));
+    });
+    client.emit("common.signIn", { login: "D", password: "13" });
+    await rec.waitEvent("open");
+    await sleep(30);
+    client.once("close", () => client.connect());
+    server.last().ws.close(4003, "kicked");
+    await waitFor(() => server.sockets.length === 2);
+    expect(server.last().offered).toEqual(["sockizy"]);
   });
 
   it("reconnects after other codes, including a clean 1000 from the server; the list is configurable", async () => {

@@ -24,7 +24,9 @@ describe("typed packets", () => {
     client.emit("common.signIn", { login: 1, password: "13" });
     // @ts-expect-error: not a packet
     client.emit("nope");
-    expect(client.emit("rtt")).toBe("queued"); // the sign-in opened a connection
+    expect(client.emit("rtt")).toBe("dropped"); // a stopped client drops the sign-in too
+    client.connect();
+    expect(client.emit("rtt")).toBe("queued");
   });
 
   it("types listeners by the receive table (unpack + shared) and the built-in events", () => {

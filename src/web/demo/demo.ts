@@ -71,6 +71,8 @@ socket.on("text", (text) => {
 byId("signin-form").addEventListener("submit", (event) => {
   event.preventDefault();
   awaitingReply = true;
+  // Closed for good (kicked, replaced, gave up): a stopped client drops every send, the sign-in too.
+  if (socket.readyState === socket.CLOSED && !socket.reconnecting) socket.connect();
   socket.emit("common.signIn", { login: login.value, password: password.value });
   password.value = ""; // the page does not keep it either
 });
