@@ -36,7 +36,7 @@ export function userObjectClass(app: App) {
       const { socket, response } = this.open(url.searchParams.get("ctl") === "1");
       await this.fire("connection", socket, undefined);
       if (epoch !== null && Number(epoch) !== (await this.epoch())) {
-        // A ticket from before a clear (a kick): refused, the socket stays here unbound.
+        // A ticket from before a clear (a kick) or the last sign-out: refused, the socket stays here unbound.
         socket.send(encodeControl({ t: "resume", ok: false }));
       } else {
         await this.signInHere(socket, uid);
@@ -44,7 +44,7 @@ export function userObjectClass(app: App) {
       return response;
     }
 
-    /** Bumped by every clear, so tickets issued before it no longer resume. */
+    /** Bumped by every clear and by signing out of the last socket, so tickets issued before no longer resume. */
     private async epoch(): Promise<number> {
       return (await this.ctx.storage.get<number>("epoch")) ?? 0;
     }
