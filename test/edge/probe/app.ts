@@ -1,7 +1,7 @@
 // A probe application for the session tests: every session event and every
 // `socket.session` call answers in text, so tests can watch spec section 5
 // from the client side. Cap 2 with policy "replace-oldest".
-import { createEdge, defineApp, RegistryObject } from "../../../src/edge/index.js";
+import { createEdge, defineApp } from "../../../src/edge/index.js";
 
 export const probeApp = defineApp({
   packets: {
@@ -91,6 +91,4 @@ export const probeApp = defineApp({
 
 const edge = createEdge(probeApp);
 export default edge.worker;
-export class UserObject extends edge.UserObject {}
-export class LobbyObject extends edge.LobbyObject {}
-export { RegistryObject };
+export const { UserObject, LobbyObject, RegistryObject } = edge;
