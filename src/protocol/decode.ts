@@ -30,7 +30,9 @@ export function readFields(packet: string, plan: Plan, r: Reader): unknown {
       return out;
     }
     default: {
-      const out: Record<string, unknown> = {};
+      // A copy of the plan's blank record has every property already, in
+      // order, so the stores below change values, not the object's shape.
+      const out: Record<string, unknown> = { ...plan.blank };
       for (let i = fields.length - 1; i >= 0; i--) {
         const f = fields[i] as Field;
         out[f.name] = readValue(packet, f, r);
@@ -40,68 +42,68 @@ export function readFields(packet: string, plan: Plan, r: Reader): unknown {
   }
 }
 
-function need(packet: string, f: Field, r: Reader, n: number): number {
-  const at = r.pos;
-  if (at + n > r.end) {
-    throw new DecodeError("truncated", `needs ${n} bytes, ${r.end - at} left`, at, packet, f.name);
-  }
-  r.pos = at + n;
-  return at;
-}
-
-function copy8(b: Uint8Array, at: number, n: number): DataView {
-  for (let i = 0; i < n; i++) tmp[i] = b[at + i] as number;
-  return tmpView;
+function truncated(packet: string, f: Field, r: Reader, n: number): DecodeError {
+  return new DecodeError("truncated", `needs ${n} bytes, ${r.end - r.pos} left`, r.pos, packet, f.name);
 }
 
 function readValue(packet: string, f: Field, r: Reader): unknown {
   const b = r.bytes;
-  switch (f.kind) {
+  const at = r.pos;
+  const kind = f.kind;
+  if (kind >= Kind.Str) return readVariable(packet, f, r);
+  const size = f.size;
+  if (at + size > r.end) throw truncated(packet, f, r, size);
+  r.pos = at + size;
+  switch (kind) {
     case Kind.I8:
-      return ((b[need(packet, f, r, 1)] as number) << 24) >> 24;
+      return ((b[at] as number) << 24) >> 24;
     case Kind.U8:
-      return b[need(packet, f, r, 1)];
-    case Kind.I16: {
-      const at = need(packet, f, r, 2);
+      return b[at];
+    case Kind.I16:
       return (((b[at] as number) | ((b[at + 1] as number) << 8)) << 16) >> 16;
-    }
-    case Kind.U16: {
-      const at = need(packet, f, r, 2);
+    case Kind.U16:
       return (b[at] as number) | ((b[at + 1] as number) << 8);
-    }
     case Kind.I32:
-    case Kind.U32: {
-      const at = need(packet, f, r, 4);
-      const v =
-        (b[at] as number) |
-        ((b[at + 1] as number) << 8) |
-        ((b[at + 2] as number) << 16) |
-        ((b[at + 3] as number) << 24);
-      return f.kind === Kind.I32 ? v : v >>> 0;
-    }
+      return (
+        (b[at] as number) | ((b[at + 1] as number) << 8) | ((b[at + 2] as number) << 16) | ((b[at + 3] as number) << 24)
+      );
+    case Kind.U32:
+      return (
+        ((b[at] as number) |
+          ((b[at + 1] as number) << 8) |
+          ((b[at + 2] as number) << 16) |
+          ((b[at + 3] as number) << 24)) >>>
+        0
+      );
+  }
+  for (let i = 0; i < size; i++) tmp[i] = b[at + i] as number;
+  switch (kind) {
     case Kind.F32:
-      return copy8(b, need(packet, f, r, 4), 4).getFloat32(0, true);
+      return tmpView.getFloat32(0, true);
     case Kind.F64:
-      return copy8(b, need(packet, f, r, 8), 8).getFloat64(0, true);
+      return tmpView.getFloat64(0, true);
     case Kind.I64:
-      return copy8(b, need(packet, f, r, 8), 8).getBigInt64(0, true);
-    case Kind.U64:
-      return copy8(b, need(packet, f, r, 8), 8).getBigUint64(0, true);
+      return tmpView.getBigInt64(0, true);
     default:
-      return readVariable(packet, f, r);
+      return tmpView.getBigUint64(0, true);
   }
 }
 
 function readVariable(packet: string, f: Field, r: Reader): unknown {
   const b = r.bytes;
-  const lenAt = need(packet, f, r, 2);
+  const lenAt = r.pos;
+  if (lenAt + 2 > r.end) throw truncated(packet, f, r, 2);
   const len = (b[lenAt] as number) | ((b[lenAt + 1] as number) << 8);
+  const at = lenAt + 2;
+  r.pos = at;
   if (len > f.size) {
     throw new DecodeError("too-long", `length ${len} is above the limit of ${f.size} bytes`, lenAt, packet, f.name);
   }
   // An empty field is "" for str and null for bin and json (spec section 2).
   if (len === 0) return f.kind === Kind.Str ? "" : null;
-  const at = need(packet, f, r, len);
+  if (at + len > r.end) throw truncated(packet, f, r, len);
+  r.pos = at + len;
+  if (f.kind === Kind.Str) return readUtf8(b, at, len);
   if (f.kind === Kind.Bin) {
     // A copy into a plain Uint8Array: `slice` on a Node Buffer frame would
     // return a Buffer view that changes when the frame's memory is reused.
@@ -109,10 +111,8 @@ function readVariable(packet: string, f: Field, r: Reader): unknown {
     out.set(b.subarray(at, at + len));
     return out;
   }
-  const text = readUtf8(b, at, len);
-  if (f.kind === Kind.Str) return text;
   try {
-    return JSON.parse(text);
+    return JSON.parse(readUtf8(b, at, len));
   } catch {
     throw new DecodeError("bad-json", "the field is not valid JSON", at, packet, f.name);
   }

@@ -5,19 +5,8 @@
 // per field.
 import { EncodeError } from "./errors.js";
 import { type Field, Kind, type Plan, Shape } from "./schema.js";
-import { utf8Length, Views, writeUtf8 } from "./utf8.js";
-
-/** A reusable output buffer with a DataView over the same bytes. */
-export class Scratch {
-  readonly bytes: Uint8Array;
-  readonly view: DataView;
-  readonly views: Views;
-  constructor(size: number) {
-    this.bytes = new Uint8Array(size);
-    this.view = new DataView(this.bytes.buffer);
-    this.views = new Views(this.bytes);
-  }
-}
+import type { Scratch } from "./scratch.js";
+import { utf8Length, writeUtf8 } from "./utf8.js";
 
 /** Writes the fields of `data` at `pos`, last field first; returns the end position. */
 export function writeFields(packet: string, plan: Plan, data: unknown, out: Scratch, pos: number): number {
@@ -73,7 +62,7 @@ function writeValue(packet: string, f: Field, v: unknown, out: Scratch, pos: num
       return writeLength(
         out.bytes,
         pos,
-        v ? writeUtf8(typeof v === "string" ? v : String(v), out.views, pos + 2, f.size) : 0,
+        v ? writeUtf8(typeof v === "string" ? v : String(v), out, pos + 2, f.size) : 0,
       );
     case Kind.Json:
       return writeLength(out.bytes, pos, writeJson(packet, f, v, out, pos + 2));
@@ -125,7 +114,7 @@ function writeJson(packet: string, f: Field, v: unknown, out: Scratch, pos: numb
     throw new EncodeError(`value is not JSON-serialisable (${(e as Error).message})`, packet, f.name);
   }
   if (!text) return 0; // undefined or a function: nothing to send
-  const written = writeUtf8(text, out.views, pos, f.size);
+  const written = writeUtf8(text, out, pos, f.size);
   // A cut JSON text cannot be parsed back; 2pack would send it cut, we refuse.
   // Only a write that came within one code point of the limit can have been cut.
   if (written > f.size - 4 && utf8Length(text) > f.size) {

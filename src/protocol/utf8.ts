@@ -2,44 +2,39 @@
 // Encoding stops before a code point that would not fit in the limit (spec
 // section 2, "cut before a code point that would not fit"), and lone
 // surrogates become U+FFFD, as TextEncoder and Node's Buffer#write do.
+//
+// Figures below are from Node 20 on the project's 2-core machine (README
+// "Benchmark"). The costs that decide the paths: making a subarray view
+// (~90 ns, more than writing a short string), a TextDecoder call (55-150 ns
+// before any byte is read), and first use of a string built by joining
+// pieces of 13 chars or more, which V8 keeps as a rope and flattens then.
+
+import { KEPT_VIEWS, Scratch } from "./scratch.js";
 
 // ignoreBOM: a leading U+FEFF is content, kept as 2pack (Buffer#toString) keeps it.
 const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 const encoder = new TextEncoder();
 
-/**
- * Subarray views of one buffer, made once per (position, length). Making a
- * view costs more than writing a short string (~90 ns in Node 20), while
- * TextEncoder/TextDecoder over an existing view are the fastest way to move
- * a long string; so views are kept, up to a bound.
- */
-export class Views {
-  private readonly cache = new Map<number, Uint8Array>();
-  constructor(readonly bytes: Uint8Array) {}
-
-  of(pos: number, len: number): Uint8Array {
-    const key = pos * 0x10000 + len;
-    let view = this.cache.get(key);
-    if (view === undefined) {
-      view = this.bytes.subarray(pos, pos + len);
-      if (this.cache.size < 1024) this.cache.set(key, view);
-    }
-    return view;
-  }
-}
-
 // From this many chars on, TextEncoder.encodeInto (into a kept view) beats the loop below.
 const LONG = 16;
 
 /**
- * Writes `s` as UTF-8 into `views.bytes` at `pos`, at most `limit` bytes,
- * and returns the number of bytes written. encodeInto also stops before a
- * code point that would not fit and writes lone surrogates as U+FFFD.
+ * Writes `s` as UTF-8 into `out.bytes` at `pos`, at most `limit` bytes, and
+ * returns the number of bytes written. The buffer must hold `limit` bytes
+ * from `pos`.
  */
-export function writeUtf8(s: string, views: Views, pos: number, limit: number): number {
+export function writeUtf8(s: string, out: Scratch, pos: number, limit: number): number {
   const n = s.length;
-  if (n >= LONG) return encoder.encodeInto(s, views.of(pos, limit)).written;
-  const buf = views.bytes;
+  if (n >= LONG) {
+    // encodeInto stops before a code point that does not fit and writes lone
+    // surrogates as U+FFFD. The kept view runs to the end of the buffer, past
+    // the limit; a text that went past it is written again into a view that
+    // ends at the limit, which cuts it where the spec says.
+    const written = encoder.encodeInto(s, out.tail(pos)).written;
+    if (written <= limit) return written;
+    return encoder.encodeInto(s, out.bytes.subarray(pos, pos + limit)).written;
+  }
+  const buf = out.bytes;
   // ASCII fast path: one byte per char, so a string no longer than the limit fits.
   let i = 0;
   if (n <= limit) {
@@ -107,46 +102,54 @@ export function utf8Length(s: string): number {
   return len;
 }
 
-// Up to this many bytes, building an ASCII string by hand beats TextDecoder
-// (whose call costs ~100 ns in Node 20 before any byte is read).
-const SHORT = 64;
+// Below this many bytes an ASCII string is built by hand; from it on,
+// TextDecoder over a kept view is faster, and returns a flat string.
+// Joined pieces under 13 chars are flat; a 13-15 char rope is still cheap
+// to flatten.
+const SHORT = 16;
 
-// Incoming frames are new buffers, so views of them cannot be kept: long
-// strings are copied here first, and decoded through a kept view.
-const inbox = new Views(new Uint8Array(0x10000));
+// Incoming frames are new buffers, so views of them cannot be kept: text
+// is copied here first, and decoded through a kept view of this buffer.
+const inbox = new Scratch(KEPT_VIEWS);
 
 /** Reads `len` bytes of UTF-8 at `pos`; invalid sequences become U+FFFD. */
 export function readUtf8(buf: Uint8Array, pos: number, len: number): string {
-  const end = pos + len;
-  if (len <= SHORT) {
-    let s = "";
-    let i = pos;
-    // Eight ASCII bytes at a time: one fromCharCode call instead of eight.
-    for (; i + 8 <= end; i += 8) {
-      const a = buf[i] as number;
-      const b = buf[i + 1] as number;
-      const c = buf[i + 2] as number;
-      const d = buf[i + 3] as number;
-      const e = buf[i + 4] as number;
-      const f = buf[i + 5] as number;
-      const g = buf[i + 6] as number;
-      const h = buf[i + 7] as number;
-      if ((a | b | c | d | e | f | g | h) >= 0x80) return decodeLong(buf, pos, len);
-      s += String.fromCharCode(a, b, c, d, e, f, g, h);
+  if (len < SHORT) {
+    // One or two chars: a single call (one ASCII char comes from V8's table, no allocation).
+    if (len === 1) {
+      const a = buf[pos] as number;
+      if (a < 0x80) return String.fromCharCode(a);
+    } else if (len === 2) {
+      const a = buf[pos] as number;
+      const b = buf[pos + 1] as number;
+      if ((a | b) < 0x80) return String.fromCharCode(a, b);
     }
-    for (; i < end; i++) {
-      const b = buf[i] as number;
-      if (b >= 0x80) return decodeLong(buf, pos, len);
-      s += String.fromCharCode(b);
-    }
-    return s;
+    const text = readAscii(buf, pos, pos + len);
+    if (text !== undefined) return text;
   }
-  return decodeLong(buf, pos, len);
+  if (len >= KEPT_VIEWS) return decoder.decode(buf.subarray(pos, pos + len));
+  const copy = inbox.bytes;
+  for (let i = 0; i < len; i++) copy[i] = buf[pos + i] as number;
+  return decoder.decode(inbox.head(len));
 }
 
-function decodeLong(buf: Uint8Array, pos: number, len: number): string {
-  const copy = inbox.bytes;
-  if (len <= 256) for (let i = 0; i < len; i++) copy[i] = buf[pos + i] as number;
-  else copy.set(buf.subarray(pos, pos + len));
-  return decoder.decode(inbox.of(0, len));
+/** The bytes [pos, end) as a string when they are all ASCII, else undefined. */
+function readAscii(buf: Uint8Array, pos: number, end: number): string | undefined {
+  let s = "";
+  let i = pos;
+  // Four bytes at a time: one fromCharCode call instead of four.
+  for (; i + 4 <= end; i += 4) {
+    const a = buf[i] as number;
+    const b = buf[i + 1] as number;
+    const c = buf[i + 2] as number;
+    const d = buf[i + 3] as number;
+    if ((a | b | c | d) >= 0x80) return undefined;
+    s += String.fromCharCode(a, b, c, d);
+  }
+  for (; i < end; i++) {
+    const a = buf[i] as number;
+    if (a >= 0x80) return undefined;
+    s += String.fromCharCode(a);
+  }
+  return s;
 }
