@@ -1,4 +1,6 @@
-// Projects: "node" runs the codec, client and over-TCP tests in Node;
+// Projects: "package" checks the library as users get it (defineApp, and
+// examples/chat against the packed tarball); "node" runs the codec, client
+// and over-TCP tests in Node;
 // "workers" runs the seed application's edge objects inside workerd through
 // @cloudflare/vitest-plugin with the bindings of wrangler.toml, and
 // "workers-probe" runs a probe application the same way.
@@ -9,6 +11,9 @@ export default defineConfig({
   test: {
     reporters: ["default", "./test/support/summary-reporter.ts"],
     projects: [
+      {
+        test: { name: "package", include: ["test/package/**/*.test.ts"], environment: "node" },
+      },
       {
         test: {
           name: "node",

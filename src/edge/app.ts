@@ -71,10 +71,13 @@ export type Handlers<P extends PacketMaps> = {
 };
 
 export interface SignInOptions<P extends PacketMaps, K extends keyof ReceiveMap<P> & string> {
-  /** The packet that carries credentials. Default `common.signIn`. */
-  readonly packet: K;
-  /** Checks credentials; the uid, or null when they are wrong. Runs in the Worker and in the objects. */
-  authenticate(data: PacketData<ReceiveMap<P>[K]>): Awaitable<Uid | null>;
+  /** The packet that carries credentials (one the server receives). Default `common.signIn`. */
+  readonly packet?: K;
+  /**
+   * Checks credentials; the uid, or null when they are wrong. Runs in the Worker and in the objects.
+   * `env` holds the deployment's bindings, variables and secrets (typed by `wrangler types`).
+   */
+  authenticate(data: PacketData<ReceiveMap<P>[K]>, env: Cloudflare.Env): Awaitable<Uid | null>;
   /** Most sockets one uid may hold bound at once. Default 1. */
   readonly cap?: number;
   /** Default "reject". */
@@ -85,7 +88,9 @@ export interface SignInOptions<P extends PacketMaps, K extends keyof ReceiveMap<
 
 export interface AppOptions<P extends PacketMaps, K extends keyof ReceiveMap<P> & string> {
   readonly packets: P;
-  readonly signIn: SignInOptions<P, K>;
+  /** `packet` may be left out when the server receives `common.signIn`. */
+  readonly signIn: SignInOptions<P, K> &
+    (typeof DEFAULT_SIGN_IN extends keyof ReceiveMap<P> ? unknown : { readonly packet: K });
   readonly on?: Handlers<P>;
   /** Largest frame accepted from a client, in bytes; larger ones close the socket with 1009. Default 32 KiB. */
   readonly maxPayload?: number;
@@ -122,16 +127,24 @@ export const DEFAULTS = {
 } as const;
 
 /** Declares an application: its packets, sign-in and handlers, with defaults filled in. */
-export function defineApp<const P extends PacketMaps, const K extends keyof ReceiveMap<P> & string>(
-  options: AppOptions<P, K>,
-): App<P> {
+/** The sign-in packet when `signIn.packet` is left out. */
+export const DEFAULT_SIGN_IN = "common.signIn";
+
+export function defineApp<
+  const P extends PacketMaps,
+  const K extends keyof ReceiveMap<P> & string = Extract<typeof DEFAULT_SIGN_IN, keyof ReceiveMap<P>>,
+>(options: AppOptions<P, K>): App<P> {
   const { signIn } = options;
+  const packet = signIn.packet ?? DEFAULT_SIGN_IN;
+  if (!(Object.hasOwn(options.packets.unpack ?? {}, packet) || Object.hasOwn(options.packets.shared ?? {}, packet))) {
+    throw new TypeError(`signIn.packet: "${packet}" is not a packet the server receives (packets.unpack or shared)`);
+  }
   if (!(Number.isInteger(signIn.cap ?? DEFAULTS.cap) && (signIn.cap ?? DEFAULTS.cap) >= 1)) {
     throw new RangeError("signIn.cap must be a whole number of at least 1");
   }
   return {
     packets: options.packets,
-    signIn: { cap: DEFAULTS.cap, policy: DEFAULTS.policy, ...signIn } as never,
+    signIn: { cap: DEFAULTS.cap, policy: DEFAULTS.policy, ...signIn, packet } as never,
     on: options.on ?? {},
     maxPayload: options.maxPayload ?? DEFAULTS.maxPayload,
     lobbyShards: options.lobbyShards ?? DEFAULTS.lobbyShards,

@@ -212,7 +212,7 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
     this.signingIn.add(socket.id);
     let uid: Uid | null;
     try {
-      uid = await this.app.signIn.authenticate(data as never);
+      uid = await this.app.signIn.authenticate(data as never, this.env);
     } catch (e) {
       console.error("sockizy-edge: authenticate failed:", e);
       await this.reply(socket, { kind: "error" });

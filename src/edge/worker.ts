@@ -56,7 +56,7 @@ async function upgrade(app: App, request: Request, env: Env, url: URL): Promise<
 
   let uid: Uid | null;
   try {
-    uid = await app.signIn.authenticate(packet.data as never);
+    uid = await app.signIn.authenticate(packet.data as never, env);
   } catch (e) {
     console.error("sockizy-edge: authenticate failed:", e);
     return toLobby(app, env, { ctl, outcome: "error" });
