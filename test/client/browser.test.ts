@@ -1,15 +1,17 @@
 // A real headless Chromium (playwright-core driving the browser shipped in
-// the npm package @sparticuz/chromium, so `npm test` needs no other install)
-// loads the demo page and a blank page from the local server.
+// the npm package @sparticuz/chromium, so `npm test` needs no other install,
+// extracted into a folder of this project: ./chromium.ts) loads the demo page
+// and a blank page from the local server.
 // UPDATE_SCREENSHOT=1 also writes docs/demo.png for the README.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import chromium from "@sparticuz/chromium";
 import { type BrowserContext, type Page, chromium as playwright } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Io } from "../../src/client/index.js";
 import { type LocalServer, startLocalServer } from "../support/local-server.js";
+import { CHROMIUM_DIR, CHROMIUM_VERSION, chromiumPath } from "./chromium.js";
 
 const ADMIN = "browser-test-admin";
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -20,11 +22,9 @@ let profile: string;
 
 beforeAll(async () => {
   profile = mkdtempSync(join(tmpdir(), "sockizy-chromium-"));
-  const [started, executablePath] = await Promise.all([
-    startLocalServer({ ADMIN_SECRET: ADMIN, TICKET_SECRET: "browser-test-ticket-secret" }),
-    chromium.executablePath(),
-  ]);
-  server = started;
+  // One after the other: the extraction points TMPDIR at its own folder while it runs.
+  const executablePath = await chromiumPath();
+  server = await startLocalServer({ ADMIN_SECRET: ADMIN, TICKET_SECRET: "browser-test-ticket-secret" });
   context = await playwright.launchPersistentContext(profile, {
     executablePath,
     headless: true,
@@ -73,6 +73,25 @@ const expectText = (page: Page, selector: string, value: string) =>
   expect.poll(() => text(page, selector), { timeout: 5000, interval: 25 }).toBe(value);
 
 describe("in Chromium", { timeout: 30_000 }, () => {
+  it("runs the project's own Chromium, whatever another one left in the temp folder", async () => {
+    // A temp folder holding another "chromium" (here one that cannot start):
+    // @sparticuz/chromium's executablePath() would hand that one back.
+    const decoy = mkdtempSync(join(tmpdir(), "sockizy-decoy-"));
+    writeFileSync(join(decoy, "chromium"), "#!/bin/sh\necho 'Chromium 1.0 (decoy)'\n", { mode: 0o755 });
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = decoy;
+    try {
+      const path = await chromiumPath();
+      expect(path).toBe(join(CHROMIUM_DIR, "chromium"));
+      const version = execFileSync(path, ["--version"], { encoding: "utf8" });
+      expect(version.startsWith(`Chromium ${CHROMIUM_VERSION.split(".")[0]}.`), version).toBe(true);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      rmSync(decoy, { recursive: true, force: true });
+    }
+  });
+
   it("a blank page that only loads /sockizy.js signs in with io() and gets USER.OK | 13 | 1 as a text event", async () => {
     const page = await context.newPage();
     // A page of the server's origin holding nothing but the script tag.
