@@ -2,10 +2,11 @@
 // wrangler.toml binds the three Durable Object classes exported here.
 import { seedApp } from "./app/seed.js";
 import { createEdge } from "./edge/index.js";
-import { clientPages } from "./web/index.js";
+import { demoPage } from "./web/index.js";
 
-// Besides the WebSocket endpoint: /sockizy.js, /sockizy.mjs and the demo page at /.
-const edge = createEdge(seedApp, clientPages(seedApp));
+// Besides the WebSocket endpoint: /sockizy.js and /sockizy.mjs (by default),
+// and the seed's demo page at /.
+const edge = createEdge(seedApp, { pages: demoPage() });
 
 export default edge.worker;
 export const { UserObject, LobbyObject, RegistryObject } = edge;
