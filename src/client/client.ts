@@ -4,7 +4,7 @@
 // online/offline, sign-in in the upgrade and session resume with tickets.
 // README "The client" describes the behaviour; this file wires the parts.
 import { decodeControl, PING, PONG, toBase64Url } from "../protocol/control.js";
-import { type Merge, PacketTable, type SchemaMap } from "../protocol/index.js";
+import { EncodeError, type Merge, PacketTable, type SchemaMap } from "../protocol/index.js";
 import { backoffDelay } from "./backoff.js";
 import { Credentials, SIGNIN_TRIES } from "./credentials.js";
 import { Emitter, type Listener } from "./emitter.js";
@@ -145,9 +145,15 @@ export class Client<Send = SchemaMap, Receive = SchemaMap> {
    * Sends a packet. The sign-in packet opens a connection that carries it
    * in the upgrade (unless the open socket may be held by a user's object,
    * which then decides); the sign-out packet also forgets the resume ticket
-   * and what was queued before it.
+   * and what was queued before it. Throws an EncodeError for a name that
+   * is not in the send tables; data that does not encode is an `error`
+   * event and "dropped".
    */
   emit<K extends keyof Send & string>(name: K, data?: EmitData<Send, K>): SendResult {
+    // A name the send tables lack is a mistake in the page's code, not a
+    // condition of the network: it throws at the call, whoever listens to
+    // `error` (as socket.io throws for a reserved event name).
+    if (!this.sendTable.has(name)) throw unknownPacket(name, this.sendTable.names);
     if (name === this.settings.signIn) return this.signIn(name, data);
     let frame: Uint8Array;
     try {
@@ -606,4 +612,11 @@ export class Client<Send = SchemaMap, Receive = SchemaMap> {
   private fail(e: unknown): void {
     this.events.fire("error", e instanceof Error ? e : new Error(String(e)));
   }
+}
+
+/** What `emit` throws for a packet name the send tables lack: it names the packet and what can be sent. */
+function unknownPacket(name: string, sendable: readonly string[]): EncodeError {
+  const shown = sendable.slice(0, 20).join(", ") + (sendable.length > 20 ? ", ..." : "");
+  const known = sendable.length === 0 ? "none declared" : shown;
+  return new EncodeError(`not a packet this client sends (packets(pack, unpack, shared): ${known})`, name);
 }

@@ -3,7 +3,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { io } from "../../src/client/index.js";
 import { OfflineQueue } from "../../src/client/queue.js";
-import { fakeSockets, SEED, seedClient } from "./helpers.js";
+import { EncodeError } from "../../src/protocol/index.js";
+import { fakeSockets, seedClient } from "./helpers.js";
 
 describe("OfflineQueue", () => {
   it("drop-newest: refuses what does not fit and keeps the rest in order", () => {
@@ -127,7 +128,7 @@ describe("emit, text, json and send through the queue", () => {
     expect(fake.last().sent).toEqual(["2", "3"]);
   });
 
-  it("says dropped after disconnect(), and for a packet that cannot be encoded (with an error event)", () => {
+  it("says dropped after disconnect(), and for data that cannot be encoded (with an error event)", () => {
     const fake = fakeSockets();
     const client = seedClient("ws://edge.test", { WebSocket: fake.WebSocket, pingInterval: 0 });
     client.text("pending");
@@ -135,9 +136,45 @@ describe("emit, text, json and send through the queue", () => {
     expect(client.queued).toBe(0);
     expect(client.text("late")).toBe("dropped");
     const errors: Error[] = [];
-    const loose = io("ws://edge.test", { WebSocket: fake.WebSocket }).packets(SEED);
+    const loose = io("ws://edge.test", { WebSocket: fake.WebSocket }).packets({ blob: ["data:bin"] });
     loose.on("error", (e) => errors.push(e));
-    expect(loose.emit("no.such" as never)).toBe("dropped");
-    expect(errors[0]?.name).toBe("EncodeError");
+    expect(loose.emit("blob", { data: "not bytes" as never })).toBe("dropped");
+    expect(errors[0]).toBeInstanceOf(EncodeError);
+    expect(errors[0]?.message).toMatch(/"blob", field "data"/);
+    expect(loose.queued).toBe(0);
+  });
+
+  it("throws an EncodeError naming a packet the client does not send, and changes nothing", () => {
+    const fake = fakeSockets();
+    const client = seedClient("ws://edge.test", { WebSocket: fake.WebSocket, pingInterval: 0 });
+    const errors: Error[] = [];
+    client.on("error", (e) => errors.push(e));
+    client.text("pending");
+    let thrown: unknown;
+    try {
+      client.emit("common.signUp" as never);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(EncodeError);
+    expect((thrown as EncodeError).packet).toBe("common.signUp");
+    expect((thrown as Error).message).toBe(
+      'cannot encode packet "common.signUp": not a packet this client sends (packets(pack, unpack, shared): common.signIn, common.signOut)',
+    );
+    // A received-only packet is not sendable either; a client with no tables sends nothing.
+    const received = io("ws://edge.test", { WebSocket: fake.WebSocket, autoConnect: false }).packets(null, {
+      gold: ["n:uint8"],
+    });
+    expect(() => received.emit("gold" as never, { n: 1 } as never)).toThrow(
+      /"gold": not a packet this client sends \(.*none declared\)/,
+    );
+    expect(() =>
+      io("ws://edge.test", { WebSocket: fake.WebSocket, autoConnect: false }).emit("common.signIn", {}),
+    ).toThrow(EncodeError);
+    // Nothing was queued, sent or reported as an event.
+    expect(client.queued).toBe(1);
+    expect(errors).toEqual([]);
+    fake.last().accept();
+    expect(fake.last().sent).toEqual(["pending"]);
   });
 });

@@ -18,12 +18,12 @@ describe("typed packets", () => {
     client.emit("common.signIn", ["D", "13"]);
     client.emit("common.signOut");
     client.emit("chat.message", { uid: 1, text: "hi" });
-    // @ts-expect-error: a received-only packet cannot be emitted
-    client.emit("user.gold", 1);
+    // @ts-expect-error: a received-only packet cannot be emitted (at run time an EncodeError)
+    expect(() => client.emit("user.gold", 1)).toThrow(/"user.gold"/);
     // @ts-expect-error: unknown field type
     client.emit("common.signIn", { login: 1, password: "13" });
-    // @ts-expect-error: not a packet
-    client.emit("nope");
+    // @ts-expect-error: not a packet (and at run time an EncodeError)
+    expect(() => client.emit("nope")).toThrow(/"nope"/);
     expect(client.emit("rtt")).toBe("dropped"); // a stopped client drops the sign-in too
     client.connect();
     expect(client.emit("rtt")).toBe("queued");
@@ -56,6 +56,8 @@ describe("typed packets", () => {
     const loose: Client = io("ws://edge.test", { WebSocket: fake.WebSocket, autoConnect: false });
     loose.on("anything", (...args) => args);
     loose.on("close", (code, reason) => [code, reason]);
-    expect(loose.emit("anything", { x: 1 })).toBe("dropped");
+    // The types let any name through; at run time an undeclared one is an EncodeError.
+    expect(() => loose.emit("anything", { x: 1 })).toThrow(/"anything": not a packet this client sends/);
+    expect(loose.packets({ anything: ["x:uint8"] }).emit("anything", { x: 1 })).toBe("dropped"); // not connected
   });
 });
