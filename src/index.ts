@@ -1,5 +1,5 @@
 // The Worker's entry module: the seed application on the edge server.
-// wrangler.toml binds the three Durable Object classes exported here.
+// wrangler.toml binds the Durable Object classes exported here.
 import { seedApp } from "./app/seed.js";
 import { createEdge } from "./edge/index.js";
 import { demoPage } from "./web/index.js";
@@ -9,4 +9,4 @@ import { demoPage } from "./web/index.js";
 const edge = createEdge(seedApp, { pages: demoPage() });
 
 export default edge.worker;
-export const { UserObject, LobbyObject, RegistryObject } = edge;
+export const { UserObject, LobbyObject, RegistryObject, LimiterObject } = edge;

@@ -11,7 +11,7 @@ export function auth(login: string, password: string): number | null {
 
 export const C_MAX_USER_CONN = 1;
 
-/** The seed's reply texts (spec section 5). */
+/** The seed's reply texts (spec section 5), and one for a sign-in refused by the rate limits (README "Security"). */
 export function replyText(o: SignInOutcome<{ login: string; password: string }>): string {
   switch (o.kind) {
     case "ok":
@@ -20,6 +20,8 @@ export function replyText(o: SignInOutcome<{ login: string; password: string }>)
       return `USER.MAX.CONN | ${o.cap} | ${o.count}`;
     case "bad":
       return `USER.BAD | ${o.data.login} | ${o.data.password}`;
+    case "limited":
+      return `USER.LIMITED | ${o.retryAfter}`;
     default:
       return "USER.ERROR";
   }
@@ -42,6 +44,8 @@ export const seedApp = defineApp({
       socket.text(response);
     },
   },
+  // Failed sign-ins are counted per (login, client IP) and per client IP.
+  limits: { key: ({ login }) => login },
   on: {
     // Broadcasts every session message as text to every connected socket.
     session(message, _socket, io) {

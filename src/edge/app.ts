@@ -3,6 +3,7 @@
 // as the original `socket.on(...)` did: every object rebuilds its sockets
 // from attachments and calls these same module-level functions.
 import type { Merge, PacketData, SchemaMap } from "../protocol/index.js";
+import { type OriginPattern, parseOriginPattern } from "./origins.js";
 import type { Io, ServerSocket } from "./socket.js";
 
 /** A user id: what `authenticate` returns. It names the user's Durable Object. */
@@ -21,7 +22,12 @@ export type SignInOutcome<Data = unknown> =
    * threw, or the socket is held by another object and its client cannot
    * follow the reconnect instruction (README "Sign-in paths").
    */
-  | { kind: "error"; uid?: Uid };
+  | { kind: "error"; uid?: Uid }
+  /**
+   * Too many failed sign-ins (README "Security"): `authenticate` was not
+   * called; `retryAfter` is in seconds.
+   */
+  | { kind: "limited"; retryAfter: number };
 
 /** How the per-user connection cap is enforced. */
 export type CapPolicy =
@@ -104,6 +110,10 @@ export interface AppOptions<P extends PacketMaps, K extends keyof ReceiveMap<P> 
   readonly auditMs?: number;
   /** How long a resume ticket is valid, in ms; tickets are renewed while the socket stays. Default 10 min. */
   readonly ticketTtlMs?: number;
+  /** Sign-in rate limits (README "Security"); `false` turns them off. */
+  readonly limits?: LimitOptions<PacketData<ReceiveMap<P>[K]>> | false;
+  /** Which browser origins may open a WebSocket (README "Security"). */
+  readonly origins?: OriginOptions;
 }
 
 /** An application with its defaults filled in. */
@@ -115,6 +125,8 @@ export interface App<P extends PacketMaps = PacketMaps> {
   readonly lobbyShards: number;
   readonly auditMs: number;
   readonly ticketTtlMs: number;
+  readonly limits: Limits;
+  readonly origins: Origins;
 }
 
 export const DEFAULTS = {
@@ -150,5 +162,92 @@ export function defineApp<
     lobbyShards: options.lobbyShards ?? DEFAULTS.lobbyShards,
     auditMs: options.auditMs ?? DEFAULTS.auditMs,
     ticketTtlMs: options.ticketTtlMs ?? DEFAULTS.ticketTtlMs,
+    limits: resolveLimits(options.limits as LimitOptions<unknown> | false | undefined),
+    origins: resolveOrigins(options.origins),
+  };
+}
+
+// ---------------------------------------------------------------- sign-in limits and origins (README "Security")
+
+/** At most `attempts` within `windowMs`. */
+export interface AttemptLimit {
+  readonly attempts: number;
+  readonly windowMs: number;
+}
+
+export interface LimitOptions<Data> {
+  /**
+   * The account a sign-in names, from its data (the seed: the login).
+   * Failed sign-ins are counted per (key, client IP). Without it, or when it
+   * returns null, only the per-IP count applies.
+   */
+  key?(data: Data): string | null | undefined;
+  /** Failed sign-ins per (key, client IP). Default 10 per 15 minutes; `false`: not counted. */
+  readonly perKey?: AttemptLimit | false;
+  /** Failed sign-ins per client IP, over all keys. Default 100 per 15 minutes; `false`: not counted. */
+  readonly perIp?: AttemptLimit | false;
+  /** Sign-in attempts of any outcome on one socket (in-band). Default 5 per 10 s; `false`: unbounded. */
+  readonly perSocket?: AttemptLimit | false;
+}
+
+/** The limits with defaults filled in; null means not limited. */
+export interface Limits {
+  readonly key: (data: unknown) => string | null | undefined;
+  readonly perKey: AttemptLimit | null;
+  readonly perIp: AttemptLimit | null;
+  readonly perSocket: AttemptLimit | null;
+}
+
+export interface OriginOptions {
+  /**
+   * Origins allowed to open a WebSocket: `https://app.example.com`,
+   * `https://*.example.com` (any subdomain), `*.example.com` (either
+   * scheme), `null` (the literal Origin `null`). Default: every origin. The
+   * deployment variable `ALLOWED_ORIGINS` (comma-separated), when set,
+   * replaces this list.
+   */
+  readonly allowed?: readonly string[];
+  /** Whether an upgrade without an Origin header (not a browser) is allowed. Default true. */
+  readonly allowMissing?: boolean;
+}
+
+export const LIMIT_DEFAULTS = {
+  perKey: { attempts: 10, windowMs: 15 * 60_000 },
+  perIp: { attempts: 100, windowMs: 15 * 60_000 },
+  perSocket: { attempts: 5, windowMs: 10_000 },
+} as const satisfies Record<string, AttemptLimit>;
+
+const noKey = () => null;
+
+function resolveLimits(options: LimitOptions<unknown> | false | undefined): Limits {
+  if (options === false) return { key: noKey, perKey: null, perIp: null, perSocket: null };
+  const limit = (name: keyof typeof LIMIT_DEFAULTS): AttemptLimit | null => {
+    const given = options?.[name];
+    if (given === false) return null;
+    const l = given ?? LIMIT_DEFAULTS[name];
+    if (!(Number.isInteger(l.attempts) && l.attempts >= 1 && Number.isFinite(l.windowMs) && l.windowMs >= 1000)) {
+      throw new RangeError(`limits.${name}: attempts must be a whole number >= 1 and windowMs at least 1000`);
+    }
+    return { attempts: l.attempts, windowMs: l.windowMs };
+  };
+  const key = options?.key;
+  return {
+    key: key ? (data) => key(data) : noKey,
+    perKey: limit("perKey"),
+    perIp: limit("perIp"),
+    perSocket: limit("perSocket"),
+  };
+}
+
+/** The origin rules with defaults filled in; `allowed` null means every origin. */
+export interface Origins {
+  readonly allowed: readonly OriginPattern[] | null;
+  readonly allowMissing: boolean;
+}
+
+function resolveOrigins(options: OriginOptions | undefined): Origins {
+  return {
+    allowed: options?.allowed ? options.allowed.map((p) => parseOriginPattern(p, "origins.allowed")) : null,
+    allowMissing: options?.allowMissing ?? true,
   };
 }

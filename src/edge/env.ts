@@ -41,6 +41,10 @@ export interface Env {
   ADMIN_SECRET?: string;
   /** Turns session resume on: the HMAC key of resume tickets (`wrangler secret put TICKET_SECRET`). */
   TICKET_SECRET?: string;
+  /** Sign-in rate limits' counters (LimiterObject shards, README "Security"); without it sign-ins are not limited. */
+  LIMITER?: DurableObjectNamespace;
+  /** Comma-separated origins allowed to open a WebSocket (README "Security"); replaces the app's list. */
+  ALLOWED_ORIGINS?: string;
 }
 
 /** The object of one uid. Uids are named by their string form, so 13 and "13" are the same user. */

@@ -7,6 +7,7 @@ import { firstOf } from "../web/assets.js";
 import { clientScripts } from "../web/scripts.js";
 import type { App, PacketMaps } from "./app.js";
 import type { Env } from "./env.js";
+import { LimiterObject } from "./limiter-object.js";
 import { lobbyObjectClass } from "./lobby-object.js";
 import { registryObjectClass } from "./registry-object.js";
 import { userObjectClass } from "./user-object.js";
@@ -51,6 +52,7 @@ export function createEdge<P extends PacketMaps>(typedApp: App<P>, options: Edge
       UserObject: userObjectClass(app),
       LobbyObject: lobbyObjectClass(app),
       RegistryObject: registryObjectClass(app),
+      LimiterObject,
     }),
   };
 }

@@ -13,6 +13,7 @@ import { utf8Length } from "../protocol/utf8.js";
 import type { App, SignInOutcome, Uid } from "./app.js";
 import { type Env, type Frame, type RegistryRpc, registryStub, userStub } from "./env.js";
 import { EdgeIo } from "./io.js";
+import { admit, keyOf, socketAttempt, UNKNOWN_IP } from "./limits.js";
 import { type Attachment, EdgeSocket, type SocketOwner } from "./socket.js";
 import { tablesOf } from "./tables.js";
 
@@ -70,12 +71,13 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   }
 
   /** Accepts a new socket through the Hibernation API; the response completes the upgrade. */
-  protected open(ctl: boolean): { socket: EdgeSocket; response: Response } {
+  protected open(ctl: boolean, ip?: string | null): { socket: EdgeSocket; response: Response } {
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
     // Date.now() only moves between I/O in Workers: keep accept order strict.
     this.lastAt = Math.max(Date.now(), this.lastAt + 1);
-    server.serializeAttachment({ id: randomId(), uid: null, ctl, at: this.lastAt } satisfies Attachment);
+    const attachment: Attachment = { id: randomId(), uid: null, ctl, at: this.lastAt, ...(ip ? { ip } : {}) };
+    server.serializeAttachment(attachment);
     // Browsers drop a connection whose offered subprotocol is not answered.
     const headers = ctl ? { "Sec-WebSocket-Protocol": SUBPROTOCOL } : undefined;
     const response = new Response(null, { status: 101, webSocket: client, headers });
@@ -209,14 +211,33 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   private async signInFrame(socket: EdgeSocket, data: unknown, frame: Uint8Array): Promise<void> {
     // The seed ignores a sign-in on a socket that is signed in or still signing in.
     if (socket.attachment.uid !== null || this.signingIn.has(socket.id)) return;
+    // Rate limits (README "Security"): this socket's pace, then the counters
+    // of failed sign-ins; when limited, authenticate is not called.
+    const wait = socketAttempt(this.app, socket.ws);
+    if (wait > 0) {
+      await this.reply(socket, { kind: "limited", retryAfter: wait });
+      return;
+    }
     this.signingIn.add(socket.id);
     let uid: Uid | null;
     try {
-      uid = await this.app.signIn.authenticate(data as never, this.env);
-    } catch (e) {
-      console.error("sockizy-edge: authenticate failed:", e);
-      await this.reply(socket, { kind: "error" });
-      return;
+      const ip = socket.attachment.ip ?? UNKNOWN_IP;
+      const gate = await admit(this.app, this.env, ip, keyOf(this.app, data));
+      if (gate.limited) {
+        if (socket.ws.readyState === WebSocket.READY_STATE_OPEN) {
+          await this.reply(socket, { kind: "limited", retryAfter: gate.retryAfter });
+        }
+        return;
+      }
+      try {
+        uid = await this.app.signIn.authenticate(data as never, this.env);
+      } catch (e) {
+        console.error("sockizy-edge: authenticate failed:", e);
+        this.ctx.waitUntil(gate.settle("dropped"));
+        await this.reply(socket, { kind: "error" });
+        return;
+      }
+      this.ctx.waitUntil(gate.settle(uid === null ? "failed" : "ok"));
     } finally {
       this.signingIn.delete(socket.id);
     }

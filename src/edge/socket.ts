@@ -23,6 +23,8 @@ export interface Attachment {
   tk?: number;
   /** Set once the socket's close has been handled, so it is handled once. */
   gone?: true;
+  /** The client's IP as the Worker saw it (CF-Connecting-IP), for the limits of in-band sign-ins. */
+  readonly ip?: string;
 }
 
 /** `socket.session`: the calls of spec section 5, with `this` socket as the default. */

@@ -7,6 +7,8 @@ import { DecodeError } from "../protocol/index.js";
 import { handleAdmin } from "./admin.js";
 import type { App, Uid } from "./app.js";
 import type { Env } from "./env.js";
+import { admit, clientIp, keyOf } from "./limits.js";
+import { originAllowed } from "./origins.js";
 import { tablesOf } from "./tables.js";
 import { verifyTicket } from "./ticket.js";
 
@@ -15,19 +17,27 @@ export type Pages = (request: Request, env: Env) => Promise<Response | undefined
 
 export function createWorker(app: App, pages?: Pages): ExportedHandler<Env> {
   return {
-    async fetch(request, env) {
+    async fetch(request, env, ctx) {
       const url = new URL(request.url);
       if (url.pathname.startsWith("/admin/")) return handleAdmin(request, env);
       if (request.headers.get("Upgrade")?.toLowerCase() === "websocket") {
         if (url.pathname !== "/") return text(404, "WebSocket endpoint is /");
-        return upgrade(app, request, env, url);
+        // Before anything else, so a foreign page costs no object a thing (README "Security").
+        const origin = request.headers.get("Origin");
+        if (!originAllowed(app.origins, env.ALLOWED_ORIGINS, origin)) {
+          return text(
+            403,
+            origin === null ? "origin: an Origin header is required" : `origin: ${origin} is not allowed`,
+          );
+        }
+        return upgrade(app, request, env, url, ctx);
       }
       return (await pages?.(request, env)) ?? text(404, "not found");
     },
   };
 }
 
-async function upgrade(app: App, request: Request, env: Env, url: URL): Promise<Response> {
+async function upgrade(app: App, request: Request, env: Env, url: URL, ctx: ExecutionContext): Promise<Response> {
   // Sec-WebSocket-Protocol is a comma-separated list (RFC 6455 section 11.3.4).
   const offered = (request.headers.get("Sec-WebSocket-Protocol") ?? "")
     .split(",")
@@ -37,8 +47,9 @@ async function upgrade(app: App, request: Request, env: Env, url: URL): Promise<
   const encoded =
     offered.find((p) => p.startsWith(SIGNIN_PREFIX))?.slice(SIGNIN_PREFIX.length) ?? url.searchParams.get("signin");
   const ticket = offered.find((p) => p.startsWith(RESUME_PREFIX))?.slice(RESUME_PREFIX.length);
-  if ((encoded === null || encoded === "") && ticket !== undefined) return resume(env, ticket, ctl, app);
-  if (encoded === null || encoded === "") return toLobby(app, env, { ctl });
+  const ip = clientIp(request);
+  if ((encoded === null || encoded === "") && ticket !== undefined) return resume(app, env, ctx, { ticket, ctl, ip });
+  if (encoded === null || encoded === "") return toLobby(app, env, { ctl, ip });
 
   // A malformed sign-in is refused before any object is touched.
   const frame = fromBase64Url(encoded);
@@ -54,43 +65,92 @@ async function upgrade(app: App, request: Request, env: Env, url: URL): Promise<
     return text(400, `sign-in: the upgrade carries "${packet.name}", not "${app.signIn.packet}"`);
   }
 
+  // Rate limits (README "Security"): refused before authenticate and before any socket object.
+  const gate = await admit(app, env, ip, keyOf(app, packet.data));
+  if (gate.limited) return tooMany(gate.retryAfter);
   let uid: Uid | null;
   try {
     uid = await app.signIn.authenticate(packet.data as never, env);
   } catch (e) {
     console.error("sockizy-edge: authenticate failed:", e);
-    return toLobby(app, env, { ctl, outcome: "error" });
+    ctx.waitUntil(gate.settle("dropped"));
+    return toLobby(app, env, { ctl, ip, outcome: "error" });
   }
-  if (uid === null) return toLobby(app, env, { ctl, outcome: "bad", signin: encoded });
-  return toUser(env, uid, ctl);
+  ctx.waitUntil(gate.settle(uid === null ? "failed" : "ok"));
+  if (uid === null) return toLobby(app, env, { ctl, ip, outcome: "bad", signin: encoded });
+  return toUser(env, uid, ctl, ip);
 }
 
-/** A resume ticket in place of credentials; one that does not verify is refused like a bad password. */
-async function resume(env: Env, ticket: string, ctl: boolean, app: App): Promise<Response> {
+/**
+ * A resume ticket in place of credentials; one that does not verify is
+ * refused like a bad password, and counted like one (per client IP).
+ */
+async function resume(
+  app: App,
+  env: Env,
+  ctx: ExecutionContext,
+  { ticket, ctl, ip }: { ticket: string; ctl: boolean; ip: string },
+): Promise<Response> {
+  const gate = await admit(app, env, ip, null);
+  if (gate.limited) return tooMany(gate.retryAfter);
   const claim = env.TICKET_SECRET ? await verifyTicket(env.TICKET_SECRET, ticket) : null;
-  if (claim === null) return toLobby(app, env, { ctl, outcome: "resume-refused" });
-  return toUser(env, claim.uid, ctl, claim.epoch);
+  ctx.waitUntil(gate.settle(claim === null ? "failed" : "ok"));
+  if (claim === null) return toLobby(app, env, { ctl, ip, outcome: "resume-refused" });
+  return toUser(env, claim.uid, ctl, ip, claim.epoch);
 }
 
-function toUser(env: Env, uid: Uid, ctl: boolean, epoch?: number): Promise<Response> {
+/** Too many failed sign-ins: HTTP 429 with Retry-After in seconds (RFC 9110 section 10.2.3). */
+function tooMany(retryAfter: number): Response {
+  const res = text(429, `sign-in: too many failed attempts; retry after ${retryAfter} s`);
+  res.headers.set("Retry-After", String(retryAfter));
+  return res;
+}
+
+function toUser(env: Env, uid: Uid, ctl: boolean, ip: string, epoch?: number): Promise<Response> {
   // Only the Worker builds this URL, so an object trusts the uid in it.
   const target = new URL("https://user/connect");
   target.searchParams.set("uid", JSON.stringify(uid));
   target.searchParams.set("ctl", ctl ? "1" : "0");
+  // The client's IP, for the rate limits of sign-ins sent later on the socket.
+  target.searchParams.set("ip", ip);
   if (epoch !== undefined) target.searchParams.set("epoch", String(epoch));
   const stub = env.USERS.get(env.USERS.idFromName(String(uid)));
   return stub.fetch(target, { headers: { Upgrade: "websocket" } });
 }
 
-function toLobby(
+/** Lobbies tried for one anonymous socket before it is refused (README "Lobbies"). */
+const LOBBY_TRIES = 3;
+
+/**
+ * An anonymous socket goes to a lobby picked at random; a full lobby
+ * (`lobbyCapacity` sockets) answers 503 and the next one is tried, so
+ * sockets never pile into a full lobby. All full: 503 with Retry-After.
+ */
+async function toLobby(
   app: App,
   env: Env,
-  p: { ctl: boolean; outcome?: "bad" | "error" | "resume-refused"; signin?: string },
+  p: { ctl: boolean; ip: string; outcome?: "bad" | "error" | "resume-refused"; signin?: string },
 ): Promise<Response> {
-  const shard = Math.floor(Math.random() * app.lobbyShards);
+  const first = Math.floor(Math.random() * app.lobbyShards);
+  for (let i = 0; i < Math.min(LOBBY_TRIES, app.lobbyShards); i++) {
+    const response = await toLobbyShard(env, (first + i) % app.lobbyShards, p);
+    if (response.status !== 503) return response;
+  }
+  return new Response("every lobby tried is full; retry later\n", {
+    status: 503,
+    headers: { "Retry-After": "5", "Content-Type": "text/plain; charset=utf-8" },
+  });
+}
+
+function toLobbyShard(
+  env: Env,
+  shard: number,
+  p: { ctl: boolean; ip: string; outcome?: "bad" | "error" | "resume-refused"; signin?: string },
+): Promise<Response> {
   const target = new URL("https://lobby/connect");
   target.searchParams.set("shard", String(shard));
   target.searchParams.set("ctl", p.ctl ? "1" : "0");
+  target.searchParams.set("ip", p.ip);
   if (p.outcome) target.searchParams.set("outcome", p.outcome);
   if (p.signin) target.searchParams.set("signin", p.signin);
   const stub = env.LOBBIES.get(env.LOBBIES.idFromName(`lobby-${shard}`));

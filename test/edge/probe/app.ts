@@ -91,4 +91,4 @@ export const probeApp = defineApp({
 
 const edge = createEdge(probeApp);
 export default edge.worker;
-export const { UserObject, LobbyObject, RegistryObject } = edge;
+export const { UserObject, LobbyObject, RegistryObject, LimiterObject } = edge;
