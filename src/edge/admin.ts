@@ -4,7 +4,8 @@
 
 import { CLOSE } from "../protocol/control.js";
 import type { Uid } from "./app.js";
-import { type Env, registryStub, userStub } from "./env.js";
+import { type Env, globalStub, userStub } from "./env.js";
+import { prometheus } from "./metrics.js";
 
 export async function handleAdmin(request: Request, env: Env): Promise<Response> {
   if (!env.ADMIN_SECRET) return json(404, { error: "the admin API is off (set the ADMIN_SECRET secret)" });
@@ -13,9 +14,14 @@ export async function handleAdmin(request: Request, env: Env): Promise<Response>
   }
   const url = new URL(request.url);
   const route = `${request.method} ${url.pathname}`;
-  const registry = registryStub(env);
+  const registry = globalStub(env);
   try {
     switch (route) {
+      case "GET /admin/metrics":
+        // Prometheus text format 0.0.4 (README "Metrics").
+        return new Response(prometheus(await registry.metrics()), {
+          headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" },
+        });
       case "GET /admin/size":
         return json(200, { size: await registry.size() });
       case "GET /admin/count": {

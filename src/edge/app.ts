@@ -110,6 +110,27 @@ export interface AppOptions<P extends PacketMaps, K extends keyof ReceiveMap<P> 
   readonly auditMs?: number;
   /** How long a resume ticket is valid, in ms; tickets are renewed while the socket stays. Default 10 min. */
   readonly ticketTtlMs?: number;
+  /**
+   * How many registry shards count the users (README "Scale"). A uid's
+   * shard is a stable hash of String(uid); changing this re-homes every
+   * user within one auditMs. Default 64: up to ~10M users and 10k
+   * sign-ins/s with no shard above half a Durable Object's soft limit
+   * (docs/scale.md).
+   */
+  readonly registryShards?: number;
+  /**
+   * The longest a shard holds back a change of its counts from the global
+   * object under load, in ms: `size` is exact when the system is quiet and
+   * at most this (plus one call) old otherwise. Default 250.
+   */
+  readonly sizeFlushMs?: number;
+  /** How long a broadcast waits for one object before counting it failed, in ms. Default 5 s. */
+  readonly broadcastTimeoutMs?: number;
+  /**
+   * Sockets one lobby accepts before the Worker tries another (a Durable
+   * Object holds at most 32,768 hibernatable WebSockets). Default 30,000.
+   */
+  readonly lobbyCapacity?: number;
   /** Sign-in rate limits (README "Security"); `false` turns them off. */
   readonly limits?: LimitOptions<PacketData<ReceiveMap<P>[K]>> | false;
   /** Which browser origins may open a WebSocket (README "Security"). */
@@ -125,6 +146,10 @@ export interface App<P extends PacketMaps = PacketMaps> {
   readonly lobbyShards: number;
   readonly auditMs: number;
   readonly ticketTtlMs: number;
+  readonly registryShards: number;
+  readonly sizeFlushMs: number;
+  readonly broadcastTimeoutMs: number;
+  readonly lobbyCapacity: number;
   readonly limits: Limits;
   readonly origins: Origins;
 }
@@ -136,6 +161,10 @@ export const DEFAULTS = {
   lobbyShards: 4,
   auditMs: 60_000,
   ticketTtlMs: 10 * 60_000,
+  registryShards: 64,
+  sizeFlushMs: 250,
+  broadcastTimeoutMs: 5_000,
+  lobbyCapacity: 30_000,
 } as const;
 
 /** Declares an application: its packets, sign-in and handlers, with defaults filled in. */
@@ -162,6 +191,10 @@ export function defineApp<
     lobbyShards: options.lobbyShards ?? DEFAULTS.lobbyShards,
     auditMs: options.auditMs ?? DEFAULTS.auditMs,
     ticketTtlMs: options.ticketTtlMs ?? DEFAULTS.ticketTtlMs,
+    registryShards: whole("registryShards", options.registryShards ?? DEFAULTS.registryShards),
+    sizeFlushMs: whole("sizeFlushMs", options.sizeFlushMs ?? DEFAULTS.sizeFlushMs),
+    broadcastTimeoutMs: whole("broadcastTimeoutMs", options.broadcastTimeoutMs ?? DEFAULTS.broadcastTimeoutMs),
+    lobbyCapacity: whole("lobbyCapacity", Math.min(options.lobbyCapacity ?? DEFAULTS.lobbyCapacity, 32_768)),
     limits: resolveLimits(options.limits as LimitOptions<unknown> | false | undefined),
     origins: resolveOrigins(options.origins),
   };
@@ -250,4 +283,10 @@ function resolveOrigins(options: OriginOptions | undefined): Origins {
     allowed: options?.allowed ? options.allowed.map((p) => parseOriginPattern(p, "origins.allowed")) : null,
     allowMissing: options?.allowMissing ?? true,
   };
+}
+
+/** A whole number of at least 1, or a RangeError naming the option. */
+function whole(name: string, value: number): number {
+  if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`${name} must be a whole number of at least 1`);
+  return value;
 }

@@ -2,6 +2,9 @@
 // as other objects and the Worker call it (Durable Object RPC: stubs expose
 // public methods; arguments are structured-cloned).
 import type { Uid } from "./app.js";
+import type { FanOutResult } from "./fan-out.js";
+import type { Counters, LobbyStats, MetricsSnapshot, ShardStats } from "./metrics.js";
+import { GLOBAL_NAME, shardName } from "./shards.js";
 
 /** A frame for every socket of an object: text, or binary bytes. */
 export type Frame = string | Uint8Array;
@@ -19,18 +22,55 @@ export interface UserRpc {
 
 export interface LobbyRpc {
   deliver(frame: Frame): Promise<void>;
+  /** Sockets held and counters, for a scrape. */
+  stats(): Promise<LobbyStats>;
 }
 
-export interface RegistryRpc {
-  /** Records what a user object holds; resolves to `size`. */
-  setUser(uid: Uid, state: { session: boolean; online: boolean }): Promise<number>;
+/** What a user object holds, as it tells its registry shard. */
+export interface UserState {
+  /** Any socket bound to the uid. */
+  session: boolean;
+  /** Any open socket at all. */
+  online: boolean;
+  /** Sockets bound, and all open sockets (for metrics). */
+  bound: number;
+  sockets: number;
+}
+
+/** What a registry shard pushes to the global object. */
+export interface ShardCounts {
+  users: number;
+  online: number;
+}
+
+/**
+ * A registry shard (REGISTRY object "shard-N"): the uids of its users and
+ * their counts, pushed to the global object coalesced (README "Scale").
+ */
+export interface ShardRpc {
+  /** Records what uid's object holds, with the object's counters since its last report; resolves to `size` as this shard knows it. */
+  setUser(shard: number, uid: Uid, state: UserState, counters?: Counters): Promise<number>;
+  /** `size` as this shard knows it: its own users exactly, the other shards' as last heard. */
+  shardSize(shard: number): Promise<number>;
+  /** Sends a frame to every online user object of this shard. */
+  shardBroadcast(shard: number, frame: Frame): Promise<FanOutResult>;
+  /** A `session` event on every socket of every uid of this shard. */
+  shardSessionEmit(shard: number, message: unknown): Promise<FanOutResult>;
+  shardStats(shard: number): Promise<ShardStats>;
+}
+
+/** The global object (REGISTRY object "global"): `size` from the shards, and the root of broadcasts. */
+export interface GlobalRpc {
+  /** A shard's counts; resolves to the users of every other shard and the version of that figure. */
+  push(shard: number, counts: ShardCounts): Promise<{ version: number; others: number }>;
   /** Records whether a lobby shard holds sockets. */
   setLobby(shard: number, online: boolean): Promise<void>;
   size(): Promise<number>;
-  /** Sends a frame to every object that holds a socket. */
-  broadcast(frame: Frame): Promise<void>;
+  /** Sends a frame to every object that holds a socket, through the shards. */
+  broadcast(frame: Frame): Promise<FanOutResult>;
   /** A `session` event on every socket of every uid. */
-  sessionEmitAll(message: unknown): Promise<void>;
+  sessionEmitAll(message: unknown): Promise<FanOutResult>;
+  metrics(): Promise<MetricsSnapshot>;
 }
 
 export interface Env {
@@ -56,6 +96,12 @@ export function lobbyStub(env: Env, shard: number): LobbyRpc {
   return env.LOBBIES.get(env.LOBBIES.idFromName(`lobby-${shard}`)) as unknown as LobbyRpc;
 }
 
-export function registryStub(env: Env): RegistryRpc {
-  return env.REGISTRY.get(env.REGISTRY.idFromName("global")) as unknown as RegistryRpc;
+/** The global object: `size` and the root of broadcasts. */
+export function globalStub(env: Env): GlobalRpc {
+  return env.REGISTRY.get(env.REGISTRY.idFromName(GLOBAL_NAME)) as unknown as GlobalRpc;
+}
+
+/** Registry shard N: the same class as the global object, under another name. */
+export function shardStub(env: Env, shard: number): ShardRpc {
+  return env.REGISTRY.get(env.REGISTRY.idFromName(shardName(shard))) as unknown as ShardRpc;
 }

@@ -4,12 +4,14 @@
 // here gets the reconnect instruction (README "Sign-in paths").
 import { encodeControl, fromBase64Url } from "../protocol/control.js";
 import type { App, SignInOutcome, Uid } from "./app.js";
-import type { Env, LobbyRpc } from "./env.js";
+import type { Env, LobbyRpc, UserState } from "./env.js";
+import type { LobbyStats } from "./metrics.js";
 import type { EdgeSocket } from "./socket.js";
-import { type RegistryState, SocketHost } from "./socket-host.js";
+import { SocketHost } from "./socket-host.js";
 
 export function lobbyObjectClass(app: App) {
   return class LobbyObject extends SocketHost implements LobbyRpc {
+    protected readonly objectClass = "LobbyObject";
     private shard: number | null = null;
 
     constructor(ctx: DurableObjectState, env: Env) {
@@ -26,16 +28,21 @@ export function lobbyObjectClass(app: App) {
      * the Worker, never by a client).
      */
     override async fetch(request: Request): Promise<Response> {
+      this.countRequest();
+      // A Durable Object holds at most 32,768 hibernatable WebSockets
+      // (https://developers.cloudflare.com/durable-objects/platform/limits/): refuse before that, the Worker tries another lobby.
+      if (this.ctx.getWebSockets().length >= app.lobbyCapacity) return new Response("lobby full", { status: 503 });
       const url = new URL(request.url);
       if (this.shard === null) {
         this.shard = Number(url.searchParams.get("shard"));
         await this.ctx.storage.put("shard", this.shard);
       }
       const { socket, response } = this.open(url.searchParams.get("ctl") === "1");
-      await this.syncRegistry(this.report);
+      await this.syncRegistry();
       await this.fire("connection", socket, undefined);
       const outcome = url.searchParams.get("outcome");
       if (outcome === "error") await this.reply(socket, { kind: "error" });
+      if (outcome === "resume-refused") await this.countOutcome("resume-refused");
       if (outcome === "resume-refused") socket.send(encodeControl({ t: "resume", ok: false }));
       if (outcome === "bad") {
         const frame = fromBase64Url(url.searchParams.get("signin") ?? "") as Uint8Array;
@@ -45,10 +52,30 @@ export function lobbyObjectClass(app: App) {
       return response;
     }
 
-    private report = async (state: RegistryState) => {
-      await this.registry.setLobby(this.shard as number, state.online);
-      return 0;
-    };
+    protected registryTarget(): number {
+      return this.shard as number;
+    }
+
+    /** Only whether it holds any socket: lobbies churn, the global object hears of their first and last. */
+    protected reported(state: UserState): boolean {
+      return state.online;
+    }
+
+    protected async report(where: number, state: UserState): Promise<undefined> {
+      await this.registry.setLobby(where, state.online);
+      return undefined;
+    }
+
+    /** A lobby asks a registry shard picked at random, so anonymous sockets load no one object. */
+    protected sizeHere(): Promise<number> {
+      return this.registry.shardSize(Math.floor(Math.random() * app.registryShards));
+    }
+
+    /** For a scrape: cumulative counters (stored with its outcome writes; never handed on). */
+    async stats(): Promise<LobbyStats> {
+      this.countRequest();
+      return { shard: this.shard ?? -1, sockets: this.live().length, counters: { ...this.counters } };
+    }
 
     protected async signInHere(socket: EdgeSocket, uid: Uid, frame: Uint8Array): Promise<void> {
       await this.redirect(socket, uid, frame);
@@ -56,11 +83,12 @@ export function lobbyObjectClass(app: App) {
 
     protected async gone(socket: EdgeSocket, code: number): Promise<void> {
       await this.fire("close", socket, code);
-      await this.syncRegistry(this.report);
+      await this.syncRegistry();
     }
 
     override async alarm(): Promise<void> {
-      if (this.shard !== null) await this.audit(this.report);
+      this.countRequest();
+      if (this.shard !== null) await this.audit();
     }
   };
 }

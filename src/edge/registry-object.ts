@@ -1,69 +1,89 @@
-// The global object: which uids hold sessions (`size`) and which objects
-// hold any socket (broadcast targets). Objects tell it only when that
-// changes (first or last socket, first or last bound socket), and it is
-// asked for broadcasts, `size` and admin calls: never per message.
+// The REGISTRY binding's class. One class, two roles, told apart by the
+// object's name (README "Scale"): "global" knows `size` and roots
+// broadcasts (registry-global.ts); "shard-N" counts the users whose uid
+// hashes to N (registry-shard.ts). One binding, so a deployment declares
+// the same three classes whatever the number of shards.
 import { DurableObject } from "cloudflare:workers";
 import type { App, Uid } from "./app.js";
-import { type Env, type Frame, lobbyStub, type RegistryRpc, userStub } from "./env.js";
+import type { Env, Frame, GlobalRpc, ShardCounts, ShardRpc, UserState } from "./env.js";
+import type { FanOutResult } from "./fan-out.js";
+import type { Counters, MetricsSnapshot, ShardStats } from "./metrics.js";
+import { RegistryGlobal } from "./registry-global.js";
+import { RegistryShard } from "./registry-shard.js";
+import { RegistryStore } from "./registry-store.js";
 
-export function registryObjectClass(_app: App) {
-  return class RegistryObject extends DurableObject<Env> implements RegistryRpc {
-    private readonly sql: SqlStorage;
+export function registryObjectClass(app: App) {
+  return class RegistryObject extends DurableObject<Env> implements ShardRpc, GlobalRpc {
+    private readonly store: RegistryStore;
+    private shardRole: RegistryShard | undefined;
+    private globalRole: RegistryGlobal | undefined;
 
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env);
-      this.sql = ctx.storage.sql;
-      // uid is kept as text: objects are named by String(uid), so 13 and "13" are one user.
-      this.sql.exec(`CREATE TABLE IF NOT EXISTS users (
-      uid TEXT PRIMARY KEY,
-      session INTEGER NOT NULL,
-      online INTEGER NOT NULL
-    )`);
-      this.sql.exec("CREATE TABLE IF NOT EXISTS lobbies (shard INTEGER PRIMARY KEY)");
+      this.store = new RegistryStore(ctx.storage);
     }
 
-    async setUser(uid: Uid, state: { session: boolean; online: boolean }): Promise<number> {
-      if (state.session || state.online) {
-        this.sql.exec(
-          "INSERT OR REPLACE INTO users (uid, session, online) VALUES (?, ?, ?)",
-          String(uid),
-          state.session ? 1 : 0,
-          state.online ? 1 : 0,
-        );
-      } else {
-        this.sql.exec("DELETE FROM users WHERE uid = ?", String(uid));
+    /** The shard role; its number comes with every call (and is kept for the alarm). */
+    private asShard(shard: number): RegistryShard {
+      if (this.shardRole === undefined) {
+        this.store.setNumber("shard", shard);
+        this.store.setNumber("role", ROLE_SHARD);
+        this.shardRole = new RegistryShard(this.store, this.env, app, shard);
       }
-      return this.size();
+      return this.shardRole;
     }
 
+    private asGlobal(): RegistryGlobal {
+      if (this.globalRole === undefined) {
+        this.store.setNumber("role", ROLE_GLOBAL);
+        this.globalRole = new RegistryGlobal(this.store, this.env, app);
+      }
+      return this.globalRole;
+    }
+
+    // The shard role (ShardRpc).
+    setUser(shard: number, uid: Uid, state: UserState, counters?: Counters): Promise<number> {
+      return this.asShard(shard).setUser(uid, state, counters);
+    }
+    async shardSize(shard: number): Promise<number> {
+      return this.asShard(shard).currentSize();
+    }
+    shardBroadcast(shard: number, frame: Frame): Promise<FanOutResult> {
+      return this.asShard(shard).broadcast(frame);
+    }
+    shardSessionEmit(shard: number, message: unknown): Promise<FanOutResult> {
+      return this.asShard(shard).sessionEmit(message);
+    }
+    async shardStats(shard: number): Promise<ShardStats> {
+      return this.asShard(shard).stats();
+    }
+
+    // The global role (GlobalRpc).
+    async push(shard: number, counts: ShardCounts): Promise<{ version: number; others: number }> {
+      return this.asGlobal().push(shard, counts);
+    }
     async setLobby(shard: number, online: boolean): Promise<void> {
-      if (online) this.sql.exec("INSERT OR IGNORE INTO lobbies (shard) VALUES (?)", shard);
-      else this.sql.exec("DELETE FROM lobbies WHERE shard = ?", shard);
+      this.asGlobal().setLobby(shard, online);
     }
-
     async size(): Promise<number> {
-      return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM users WHERE session = 1").one().n;
+      return this.asGlobal().size();
+    }
+    broadcast(frame: Frame): Promise<FanOutResult> {
+      return this.asGlobal().broadcast(frame);
+    }
+    sessionEmitAll(message: unknown): Promise<FanOutResult> {
+      return this.asGlobal().sessionEmitAll(message);
+    }
+    metrics(): Promise<MetricsSnapshot> {
+      return this.asGlobal().metrics();
     }
 
-    async broadcast(frame: Frame): Promise<void> {
-      const users = this.sql.exec<{ uid: string }>("SELECT uid FROM users WHERE online = 1").toArray();
-      const lobbies = this.sql.exec<{ shard: number }>("SELECT shard FROM lobbies").toArray();
-      await settle([
-        ...users.map((u) => userStub(this.env, u.uid).deliver(frame)),
-        ...lobbies.map((l) => lobbyStub(this.env, l.shard).deliver(frame)),
-      ]);
-    }
-
-    async sessionEmitAll(message: unknown): Promise<void> {
-      const users = this.sql.exec<{ uid: string }>("SELECT uid FROM users WHERE session = 1").toArray();
-      await settle(users.map((u) => userStub(this.env, u.uid).sessionEmit(message, u.uid)));
+    /** Only a shard arms an alarm: a held-back or failed push of its counts. */
+    override async alarm(): Promise<void> {
+      if (this.store.getNumber("role") === ROLE_SHARD) await this.asShard(this.store.getNumber("shard")).alarm();
     }
   };
 }
 
-/** Waits for every call; one failing object does not stop the others. */
-async function settle(calls: Promise<unknown>[]): Promise<void> {
-  for (const r of await Promise.allSettled(calls)) {
-    if (r.status === "rejected") console.error("sockizy-edge: registry fan-out failed:", r.reason);
-  }
-}
+const ROLE_SHARD = 1;
+const ROLE_GLOBAL = 2;

@@ -11,16 +11,47 @@ import { CLOSE, encodeControl, PING, PONG, SUBPROTOCOL, toBase64Url } from "../p
 import { DecodeError, type PacketTables } from "../protocol/index.js";
 import { utf8Length } from "../protocol/utf8.js";
 import type { App, SignInOutcome, Uid } from "./app.js";
-import { type Env, type Frame, type RegistryRpc, registryStub, userStub } from "./env.js";
+import { type Env, type Frame, globalStub, type ShardRpc, shardStub, type UserState, userStub } from "./env.js";
 import { EdgeIo } from "./io.js";
 import { admit, keyOf, socketAttempt, UNKNOWN_IP } from "./limits.js";
+import { bump, C, type Counters, type ObjectClass, type SignInMetric } from "./metrics.js";
 import { type Attachment, EdgeSocket, type SocketOwner } from "./socket.js";
 import { tablesOf } from "./tables.js";
 
 /** What an object last told the registry about itself (kept in storage under "reg"). */
-export interface RegistryState {
-  session: boolean;
-  online: boolean;
+export interface Told {
+  /** The registry shard told (a user object), or the lobby's own number. */
+  where: number;
+  /** The part of the state that object reports (all of it for a user, `online` for a lobby). */
+  said: string;
+}
+
+/**
+ * The registry calls objects make, one stub per target kept for the
+ * object's life, so calls to one target arrive in the order they were made.
+ */
+export interface RegistryClient {
+  setUser: ShardRpc["setUser"];
+  shardSize(shard: number): Promise<number>;
+  setLobby(shard: number, online: boolean): Promise<void>;
+}
+
+function registryClient(env: Env): RegistryClient {
+  const shards = new Map<number, ShardRpc>();
+  const shard = (n: number) => {
+    let stub = shards.get(n);
+    if (stub === undefined) {
+      stub = shardStub(env, n);
+      shards.set(n, stub);
+    }
+    return stub;
+  };
+  const global = globalStub(env);
+  return {
+    setUser: (n, uid, state, counters) => shard(n).setUser(n, uid, state, counters),
+    shardSize: (n) => shard(n).shardSize(n),
+    setLobby: (n, online) => global.setLobby(n, online),
+  };
 }
 
 // Close codes that are never sent on the wire (RFC 6455 section 7.4.1).
@@ -47,8 +78,10 @@ function cutUtf8(s: string, max: number): string {
 export abstract class SocketHost extends DurableObject<Env> implements SocketOwner {
   readonly io: EdgeIo;
   protected readonly tables: PacketTables<never, never>;
-  /** One stub for all registry calls, so they arrive in the order they were made. */
-  protected readonly registry: RegistryRpc;
+  /** Registry calls (plain functions, so a test can stand one in). */
+  protected registry: RegistryClient;
+  /** Metrics not yet handed on (README "Metrics"): kept in memory, stored with the writes the object makes anyway. */
+  protected counters: Counters = {};
   /** Sockets whose sign-in awaits `authenticate`. In memory is enough: an object does not hibernate mid-await. */
   private readonly signingIn = new Set<string>();
   private lastAt = 0;
@@ -60,8 +93,15 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   ) {
     super(ctx, env);
     this.tables = tablesOf(app) as PacketTables<never, never>;
-    this.registry = registryStub(env);
-    this.io = new EdgeIo(env, (name, data) => this.encode(name, data));
+    this.registry = registryClient(env);
+    this.io = new EdgeIo(
+      env,
+      (name, data) => this.encode(name, data),
+      () => this.sizeHere(),
+    );
+    ctx.blockConcurrencyWhile(async () => {
+      this.counters = (await ctx.storage.get<Counters>("metrics")) ?? {};
+    });
     // The heartbeat is answered by the runtime, even while the object hibernates.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
   }
@@ -147,11 +187,24 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
         }
       }
     }
-    await this.goneOnce(ws, code);
+    await this.goneOnceLogged(ws, code);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
-    await this.goneOnce(ws, 1006);
+    await this.goneOnceLogged(ws, 1006);
+  }
+
+  /**
+   * For the runtime's close and error events: a failed registry call is
+   * logged, not rethrown (nobody could catch it), and repaired by the
+   * audit (README "No ghost sessions").
+   */
+  private async goneOnceLogged(ws: WebSocket, code: number): Promise<void> {
+    try {
+      await this.goneOnce(ws, code);
+    } catch (e) {
+      console.error("sockizy-edge: handling a close failed; the audit repairs it:", e);
+    }
   }
 
   /**
@@ -165,9 +218,7 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
       const sendable = SENDABLE_CODES.has(code) || (code >= 3000 && code <= 4999);
       ws.close(sendable ? code : 1011, cutUtf8(reason, 123));
     }
-    this.ctx.waitUntil(
-      this.goneOnce(ws, code).catch((e) => console.error("sockizy-edge: handling a server close failed:", e)),
-    );
+    this.ctx.waitUntil(this.goneOnceLogged(ws, code));
   }
 
   // A socket the server closed is handled at once (its peer may never
@@ -184,6 +235,7 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
 
   /** Sends a frame to every open socket here (broadcasts arrive this way). */
   async deliver(frame: Frame): Promise<void> {
+    this.countRequest();
     for (const socket of this.live()) socket.send(frame);
   }
 
@@ -200,6 +252,7 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   }
 
   protected async reply(socket: EdgeSocket, outcome: SignInOutcome): Promise<void> {
+    await this.countOutcome(outcome.kind);
     try {
       await this.app.signIn.reply(socket, outcome as never, this.io);
     } catch (e) {
@@ -283,30 +336,74 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
     return userStub(this.env, uid).sessionEmit(message, uid);
   }
 
+  /** What this object holds, as the registry sees it. */
+  protected holding(): UserState {
+    const live = this.live();
+    const bound = live.filter((s) => s.attachment.uid !== null).length;
+    return { session: bound > 0, online: live.length > 0, bound, sockets: live.length };
+  }
+
+  /** Which registry object hears about this one: a user's shard, or the lobby's own number for the global object. */
+  protected abstract registryTarget(): number;
+
+  /** The part of what it holds that this object reports (a change of it means a call). */
+  protected abstract reported(state: UserState): unknown;
+
+  /** Makes the registry call; resolves to `size` when the call gives it. */
+  protected abstract report(where: number, state: UserState): Promise<number | undefined>;
+
   /**
    * Tells the registry what this object now holds, if that changed since
    * it last did; resolves to `size` when it called. Runs on connect, close,
    * bind and unbind only, never per message.
    */
-  protected async syncRegistry(report: (state: RegistryState) => Promise<number>): Promise<number | undefined> {
-    const live = this.live();
-    const state = { session: live.some((s) => s.attachment.uid !== null), online: live.length > 0 };
+  protected async syncRegistry(): Promise<number | undefined> {
+    const state = this.holding();
+    const told: Told = { where: this.registryTarget(), said: JSON.stringify(this.reported(state)) };
     // No "reg" means unknown (never told, or a call failed): tell it.
-    const last = await this.ctx.storage.get<RegistryState>("reg");
-    if (last && last.session === state.session && last.online === state.online) return undefined;
+    const last = await this.ctx.storage.get<Told>("reg");
+    if (last && last.where === told.where && last.said === told.said) return undefined;
     // Stored before the call, so a sync that starts meanwhile compares with what is being said.
-    await this.ctx.storage.put("reg", state);
+    await this.ctx.storage.put("reg", told);
     if (state.online && (await this.ctx.storage.getAlarm()) === null) {
       await this.ctx.storage.setAlarm(Date.now() + this.app.auditMs);
     }
     try {
-      return await report(state);
+      return await this.report(told.where, state);
     } catch (e) {
       // The registry may not have heard: the next sync, or the audit, says it again.
       await this.ctx.storage.delete("reg");
       throw e;
     }
   }
+
+  /** One more request handled (README "Metrics": an integer add, stored with the next write). */
+  protected countRequest(): void {
+    bump(this.counters, C.requests(this.objectClass));
+  }
+
+  protected abstract readonly objectClass: ObjectClass;
+
+  /** A sign-in outcome: rare enough to be stored at once, with the requests counted so far. */
+  protected async countOutcome(outcome: SignInMetric | "resume-refused"): Promise<void> {
+    bump(this.counters, C.signIn(outcome === "resume-refused" ? "resume_refused" : outcome));
+    await this.ctx.storage.put("metrics", this.counters);
+  }
+
+  /** Hands the counters on (with a registry report); `restore` puts them back if that call failed. */
+  protected async takeCounters(): Promise<{ counters: Counters; restore: () => Promise<void> }> {
+    const counters = this.counters;
+    this.counters = {};
+    if (Object.keys(counters).length > 0) await this.ctx.storage.delete("metrics");
+    const restore = async () => {
+      for (const [k, v] of Object.entries(counters)) bump(this.counters, k, v);
+      await this.ctx.storage.put("metrics", this.counters);
+    };
+    return { counters, restore };
+  }
+
+  /** `io.session.size()` from this object. */
+  protected abstract sizeHere(): Promise<number>;
 
   /**
    * The audit (README "No ghost sessions"): an object reset without close
@@ -315,13 +412,13 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
    * registry knows the object holds nothing, the alarm stops. While it holds
    * sockets it wakes once per `auditMs`, and no more.
    */
-  protected async audit(report: (state: RegistryState) => Promise<number>): Promise<void> {
+  protected async audit(): Promise<void> {
     await this.ctx.storage.setAlarm(Date.now() + this.app.auditMs);
     // A socket that closed without its close event ever running still holds its uid: let it go.
     for (const ws of this.ctx.getWebSockets()) {
       if (ws.readyState === WebSocket.READY_STATE_CLOSED) await this.goneOnce(ws, 1006);
     }
-    await this.syncRegistry(report);
+    await this.syncRegistry();
     if (this.live().length === 0) await this.ctx.storage.deleteAlarm();
   }
 }

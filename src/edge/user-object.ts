@@ -3,13 +3,15 @@
 // upgrade here; sockets that sign out stay here, unbound.
 import { CLOSE, encodeControl } from "../protocol/control.js";
 import type { App, SignInOutcome, Uid } from "./app.js";
-import type { Env, UserRpc } from "./env.js";
+import type { Env, UserRpc, UserState } from "./env.js";
+import { shardOf } from "./shards.js";
 import type { EdgeSocket } from "./socket.js";
-import { type RegistryState, SocketHost } from "./socket-host.js";
+import { SocketHost } from "./socket-host.js";
 import { issueTicket } from "./ticket.js";
 
 export function userObjectClass(app: App) {
   return class UserObject extends SocketHost implements UserRpc {
+    protected readonly objectClass = "UserObject";
     /** This object's uid, from storage: the Worker names the object after it. */
     private uid: Uid | null = null;
 
@@ -26,6 +28,7 @@ export function userObjectClass(app: App) {
      * client: the Worker has checked the credentials or the ticket).
      */
     override async fetch(request: Request): Promise<Response> {
+      this.countRequest();
       const url = new URL(request.url);
       const uid = JSON.parse(url.searchParams.get("uid") ?? "null") as Uid;
       if (this.uid === null) {
@@ -83,11 +86,44 @@ export function userObjectClass(app: App) {
         .filter((s) => s.attachment.uid !== null && !s.attachment.gone);
     }
 
-    private report = (state: RegistryState) => this.registry.setUser(this.uid as Uid, state);
+    /** The registry shard of this uid (README "Scale"). */
+    protected registryTarget(): number {
+      return shardOf(this.uid as Uid, app.registryShards);
+    }
 
-    /** Size after a bind: the registry's answer if it was told, else asked. */
+    protected reported(state: UserState): UserState {
+      return state;
+    }
+
+    /**
+     * Tells this uid's shard. If the uid was last told to another shard
+     * (`registryShards` changed), that one forgets it first: the uid is
+     * re-homed, never counted twice or stranded. "home" is kept until the
+     * old shard has heard, so a failed call is retried by the audit.
+     */
+    protected async report(where: number, state: UserState): Promise<number> {
+      const uid = this.uid as Uid;
+      const home = await this.ctx.storage.get<number>("home");
+      if (home !== undefined && home !== where) {
+        await this.registry.setUser(home, uid, { session: false, online: false, bound: 0, sockets: 0 });
+      }
+      if (home !== where) await this.ctx.storage.put("home", where);
+      const { counters, restore } = await this.takeCounters();
+      try {
+        return await this.registry.setUser(where, uid, state, counters);
+      } catch (e) {
+        await restore();
+        throw e;
+      }
+    }
+
+    protected sizeHere(): Promise<number> {
+      return this.registry.shardSize(this.registryTarget());
+    }
+
+    /** Size after a bind: the shard's answer if it was told, else asked. */
     private async sizeNow(): Promise<number> {
-      return (await this.syncRegistry(this.report)) ?? (await this.registry.size());
+      return (await this.syncRegistry()) ?? (await this.sizeHere());
     }
 
     protected async signInHere(socket: EdgeSocket, uid: Uid, frame?: Uint8Array): Promise<void> {
@@ -151,7 +187,7 @@ export function userObjectClass(app: App) {
         if (signedOut) await this.bumpEpoch();
         await this.fire("session.end", socket, uid);
       }
-      await this.syncRegistry(this.report);
+      await this.syncRegistry();
     }
 
     /** A sockizy client drops its resume ticket on this (the app's sign-out packet may have any name). */
@@ -164,6 +200,7 @@ export function userObjectClass(app: App) {
     }
 
     override async clear(uid: Uid, close?: { code: number; reason: string }): Promise<void> {
+      this.countRequest();
       if (!this.isMine(uid)) return super.clear(uid);
       const sockets = this.holders();
       for (const s of sockets) {
@@ -175,15 +212,17 @@ export function userObjectClass(app: App) {
       const last = sockets.at(-1);
       if (last) await this.fire("session.end", last, this.uid);
       if (close) for (const s of sockets) this.close(s.ws, close.code, close.reason);
-      await this.syncRegistry(this.report);
+      await this.syncRegistry();
     }
 
     override async count(uid: Uid): Promise<number> {
+      this.countRequest();
       if (!this.isMine(uid)) return super.count(uid);
       return this.bound().length;
     }
 
     override async sessionEmit(message: unknown, uid: Uid): Promise<void> {
+      this.countRequest();
       if (!this.isMine(uid)) return super.sessionEmit(message, uid);
       for (const s of this.bound()) await this.fire("session", s, message);
     }
@@ -191,12 +230,13 @@ export function userObjectClass(app: App) {
     protected async gone(socket: EdgeSocket, code: number): Promise<void> {
       await this.release(socket, { signedOut: false });
       await this.fire("close", socket, code);
-      await this.syncRegistry(this.report);
+      await this.syncRegistry();
     }
 
     override async alarm(): Promise<void> {
+      this.countRequest();
       if (this.uid === null) return;
-      await this.audit(this.report);
+      await this.audit();
       // Renew tickets past half their life, so a long-lived socket can still resume.
       for (const s of this.bound()) {
         if (s.attachment.tk !== undefined && Date.now() - s.attachment.tk > app.ticketTtlMs / 2)

@@ -31,8 +31,14 @@ export const probeApp = defineApp({
       socket.text(`reply ${JSON.stringify(outcome)}`);
     },
   },
+  // Short, so the broadcast tests see a slow object counted failed quickly.
+  broadcastTimeoutMs: 500,
+  // Sessions are what this app probes; sign-in limits are tested with the seed app (test/edge/limits.test.ts).
+  limits: false,
   on: {
-    session(message) {
+    async session(message) {
+      // A user whose object answers slowly, for the broadcast timeout (test/edge/probe/scale.test.ts).
+      if (this.session.uid === "slowpoke") await new Promise((r) => setTimeout(r, 3_000));
       this.text(`session ${String(message)}`);
     },
     "session.clear"(uid) {

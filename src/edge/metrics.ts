@@ -1,0 +1,122 @@
+// Counters for GET /admin/metrics (README "Metrics"), and the Prometheus
+// text format (https://prometheus.io/docs/instrumenting/exposition_formats/).
+//
+// How they are kept cheaply: every object adds to a small map in memory
+// (one integer add per request). User objects and lobbies store the map
+// with the writes they make anyway and hand it to their registry shard with
+// their next report, or to the global object when it scrapes them; registry
+// objects keep theirs in SQLite with the change they make. No request
+// anywhere makes an extra call or an extra round trip for metrics.
+
+export type Counters = Record<string, number>;
+
+/** Counter names (one place, so a typo is a type error). */
+export const C = {
+  requests: (cls: ObjectClass) => `requests:${cls}`,
+  signIn: (outcome: SignInMetric) => `signin:${outcome}`,
+  broadcasts: "broadcasts",
+  broadcastFailures: "broadcast_failures",
+  pushes: "size_pushes",
+} as const;
+
+export type ObjectClass = "UserObject" | "LobbyObject" | "RegistryShard" | "RegistryGlobal";
+export type SignInMetric = "ok" | "cap" | "bad" | "error" | "resume_refused" | "limited";
+
+export function bump(counters: Counters, name: string, by = 1): void {
+  counters[name] = (counters[name] ?? 0) + by;
+}
+
+export function addCounters(into: Counters, from: Counters | undefined): void {
+  if (from) for (const [k, v] of Object.entries(from)) bump(into, k, v);
+}
+
+/** What one registry shard knows, for a scrape. */
+export interface ShardStats {
+  shard: number;
+  /** Users holding sessions here. */
+  users: number;
+  /** User objects holding any socket. */
+  online: number;
+  /** Sockets bound to a uid, and all sockets, in this shard's user objects. */
+  bound: number;
+  sockets: number;
+  counters: Counters;
+}
+
+export interface LobbyStats {
+  shard: number;
+  sockets: number;
+  counters: Counters;
+}
+
+export interface MetricsSnapshot {
+  size: number;
+  shards: ShardStats[];
+  lobbies: LobbyStats[];
+  /** The global object's own counters (its requests, broadcasts). */
+  counters: Counters;
+  /** Objects that did not answer the scrape. */
+  unreachable: number;
+}
+
+/** The snapshot as Prometheus text (version 0.0.4). */
+export function prometheus(m: MetricsSnapshot): string {
+  const all: Counters = { ...m.counters };
+  for (const s of m.shards) addCounters(all, s.counters);
+  for (const l of m.lobbies) addCounters(all, l.counters);
+  const sum = (f: (s: ShardStats) => number) => m.shards.reduce((n, s) => n + f(s), 0);
+  const bound = sum((s) => s.bound);
+  const anonymous = sum((s) => s.sockets - s.bound) + m.lobbies.reduce((n, l) => n + l.sockets, 0);
+  const out: string[] = [];
+  const metric = (name: string, type: "gauge" | "counter", help: string, rows: [string, number][]) => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, value] of rows) out.push(`${name}${labels} ${value}`);
+  };
+  const counter = (name: string) => all[name] ?? 0;
+  metric("sockizy_users", "gauge", "Users holding sessions (size), as the global object knows it.", [["", m.size]]);
+  metric("sockizy_sockets", "gauge", "Open sockets, bound to a uid or anonymous.", [
+    ['{kind="bound"}', bound],
+    ['{kind="anonymous"}', anonymous],
+  ]);
+  metric(
+    "sockizy_shard_users",
+    "gauge",
+    "Users holding sessions, per registry shard.",
+    m.shards.map((s) => [`{shard="${s.shard}"}`, s.users]),
+  );
+  metric(
+    "sockizy_signins_total",
+    "counter",
+    "Sign-ins by outcome.",
+    (["ok", "cap", "bad", "error", "resume_refused", "limited"] as const).map((o) => [
+      `{outcome="${o}"}`,
+      counter(C.signIn(o)),
+    ]),
+  );
+  metric("sockizy_broadcasts_total", "counter", "Broadcasts (io.text/json/emit, io.session.emit()).", [
+    ["", counter(C.broadcasts)],
+  ]);
+  metric("sockizy_broadcast_failures_total", "counter", "Object deliveries of a broadcast that failed or timed out.", [
+    ["", counter(C.broadcastFailures)],
+  ]);
+  metric("sockizy_size_pushes_total", "counter", "Count pushes from registry shards to the global object.", [
+    ["", counter(C.pushes)],
+  ]);
+  metric(
+    "sockizy_requests_total",
+    "counter",
+    "Requests handled (fetch, RPC, alarm) per object class; user objects' and lobbies' as reported so far.",
+    (["UserObject", "LobbyObject", "RegistryShard", "RegistryGlobal"] as const).map((c) => [
+      `{class="${c}"}`,
+      counter(C.requests(c)),
+    ]),
+  );
+  metric(
+    "sockizy_shard_requests_total",
+    "counter",
+    "Requests handled per registry shard.",
+    m.shards.map((s) => [`{shard="${s.shard}"}`, s.counters[C.requests("RegistryShard")] ?? 0]),
+  );
+  metric("sockizy_scrape_unreachable", "gauge", "Objects that did not answer this scrape.", [["", m.unreachable]]);
+  return `${out.join("\n")}\n`;
+}

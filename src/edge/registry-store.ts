@@ -1,0 +1,58 @@
+// The storage of a REGISTRY object, whichever its role: a few named numbers
+// and counters in SQLite, flags, and the one alarm it has.
+
+export class RegistryStore {
+  readonly sql: SqlStorage;
+  private readonly cache = new Map<string, number>();
+
+  constructor(private readonly storage: DurableObjectStorage) {
+    this.sql = storage.sql;
+    this.sql.exec("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+    this.sql.exec("CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+  }
+
+  getNumber(name: string): number {
+    return this.sql.exec<{ value: number }>("SELECT value FROM meta WHERE name = ?", name).toArray()[0]?.value ?? 0;
+  }
+
+  setNumber(name: string, value: number): void {
+    if (this.cache.get(name) === value) return;
+    this.cache.set(name, value);
+    this.sql.exec("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", name, value);
+  }
+
+  /** Adds to a counter: one SQLite upsert in the request's own transaction (README "Metrics"). */
+  count(name: string, by = 1): void {
+    this.sql.exec(
+      "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
+      name,
+      by,
+    );
+  }
+
+  counters(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.sql.exec<{ name: string; value: number }>("SELECT name, value FROM counters")) {
+      out[r.name] = r.value;
+    }
+    return out;
+  }
+
+  async remember(flag: string): Promise<void> {
+    await this.storage.put(flag, true);
+  }
+
+  async forget(flag: string): Promise<void> {
+    await this.storage.delete(flag);
+  }
+
+  async remembers(flag: string): Promise<boolean> {
+    return (await this.storage.get<boolean>(flag)) === true;
+  }
+
+  /** Arms the alarm for `at`, unless it is already armed for earlier. */
+  async wakeAt(at: number): Promise<void> {
+    const armed = await this.storage.getAlarm();
+    if (armed === null || armed > at) await this.storage.setAlarm(at);
+  }
+}
