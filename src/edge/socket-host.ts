@@ -252,7 +252,8 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   }
 
   protected async reply(socket: EdgeSocket, outcome: SignInOutcome): Promise<void> {
-    await this.countOutcome(outcome.kind);
+    // "ok" is counted by the user object before its registry report, which hands it on.
+    if (outcome.kind !== "ok") await this.countOutcome(outcome.kind);
     try {
       await this.app.signIn.reply(socket, outcome as never, this.io);
     } catch (e) {

@@ -44,6 +44,8 @@ export function userObjectClass(app: App) {
       } else {
         await this.signInHere(socket, uid);
       }
+      // A socket left unbound here (refused by the cap, or a stale ticket) still counts in the metrics.
+      await this.syncRegistry();
       return response;
     }
 
@@ -150,6 +152,7 @@ export function userObjectClass(app: App) {
         await this.fire("session.clear", replaced, uid);
         this.close(replaced.ws, CLOSE.replaced, "replaced by a newer sign-in");
       }
+      await this.countOutcome("ok");
       const outcome: SignInOutcome = { kind: "ok", uid, size: await this.sizeNow() };
       await this.sendTicket(this.view(socket.ws));
       await this.reply(this.view(socket.ws), outcome);
