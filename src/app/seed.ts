@@ -11,6 +11,9 @@ export function auth(login: string, password: string): number | null {
 
 export const C_MAX_USER_CONN = 1;
 
+/** A text frame asking for the number of users online; the answer is `USERS.ONLINE | <size>`. */
+export const USERS_ONLINE = "USERS.ONLINE";
+
 /** The seed's reply texts (spec section 5), and one for a sign-in refused by the rate limits (README "Security"). */
 export function replyText(o: SignInOutcome<{ login: string; password: string }>): string {
   switch (o.kind) {
@@ -54,6 +57,13 @@ export const seedApp = defineApp({
     async "common.signOut"() {
       if (!this.session.uid) return;
       await this.session.delete();
+    },
+    // Not the original seed's: the demo page asks how many users are online
+    // (sign-outs and closes broadcast nothing, so it cannot follow them
+    // otherwise). The answer goes to the asking socket only, so no other
+    // client sees a frame the seed's spec does not list.
+    async text(message, socket, io) {
+      if (message === USERS_ONLINE) socket.text(`${USERS_ONLINE} | ${await io.session.size()}`);
     },
   },
 });

@@ -95,6 +95,17 @@ export class Client<Send = SchemaMap, Receive = SchemaMap> {
     return this.conn?.ws.bufferedAmount ?? 0;
   }
 
+  /**
+   * The client holds a resume ticket: after a drop it reconnects with it and
+   * the server signs it back in (unless it refuses: `unrestored(n,
+   * "session")`). False while anonymous, after a sign-out, and always when
+   * the server has resume off (no TICKET_SECRET): then a dropped connection
+   * comes back anonymous.
+   */
+  get resumable(): boolean {
+    return this.credentials.hasTicket;
+  }
+
   /** Frames waiting in the offline queue. */
   get queued(): number {
     return this.queue.length;

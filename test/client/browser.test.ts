@@ -8,15 +8,18 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, type Page, chromium as playwright } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Io } from "../../src/client/index.js";
 import { type LocalServer, startLocalServer } from "../support/local-server.js";
 import { CHROMIUM_DIR, CHROMIUM_VERSION, chromiumPath } from "./chromium.js";
+import { startProxy } from "./proxy.js";
 
 const ADMIN = "browser-test-admin";
 const ROOT = new URL("../..", import.meta.url).pathname;
 
 let server: LocalServer;
+/** A server with resume off (no TICKET_SECRET): a dropped page comes back anonymous. */
+let noResume: LocalServer;
 let context: BrowserContext;
 let profile: string;
 
@@ -24,7 +27,10 @@ beforeAll(async () => {
   profile = mkdtempSync(join(tmpdir(), "sockizy-chromium-"));
   // One after the other: the extraction points TMPDIR at its own folder while it runs.
   const executablePath = await chromiumPath();
-  server = await startLocalServer({ ADMIN_SECRET: ADMIN, TICKET_SECRET: "browser-test-ticket-secret" });
+  [server, noResume] = await Promise.all([
+    startLocalServer({ ADMIN_SECRET: ADMIN, TICKET_SECRET: "browser-test-ticket-secret" }),
+    startLocalServer(),
+  ]);
   context = await playwright.launchPersistentContext(profile, {
     executablePath,
     headless: true,
@@ -43,7 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await context?.close();
-  await server?.stop();
+  await Promise.all([server?.stop(), noResume?.stop()]);
   if (profile) rmSync(profile, { recursive: true, force: true });
 }, 30_000);
 
@@ -55,9 +61,16 @@ async function waitSize(n: number): Promise<void> {
   await expect.poll(size, { timeout: 5000, interval: 50 }).toBe(n);
 }
 
-async function demo(): Promise<Page> {
+/** Pages a test opened through demo(); afterEach closes those still open, so a failed test leaves no session behind. */
+const opened: Page[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((p) => (p.isClosed() ? undefined : p.close())));
+});
+
+async function demo(base = server.url): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(`${server.url}/`);
+  opened.push(page);
+  await page.goto(`${base}/`);
   await expect.poll(() => page.locator("#status").getAttribute("data-state"), { timeout: 5000 }).toBe("open");
   return page;
 }
@@ -69,8 +82,15 @@ async function signIn(page: Page, login: string, password: string): Promise<void
 }
 
 const text = (page: Page, selector: string) => page.locator(selector).textContent();
-const expectText = (page: Page, selector: string, value: string) =>
-  expect.poll(() => text(page, selector), { timeout: 5000, interval: 25 }).toBe(value);
+const expectText = (page: Page, selector: string, value: string, timeout = 5000) =>
+  expect.poll(() => text(page, selector), { timeout, interval: 25 }).toBe(value);
+/** Lines of the page's live feed whose text is exactly `line`. */
+const feedLines = (page: Page, line: string) =>
+  page.locator("#feed li span").evaluateAll((spans, l) => spans.filter((s) => s.textContent === l).length, line);
+const expectFeed = (page: Page, line: string, count = 1) =>
+  expect.poll(() => feedLines(page, line), { timeout: 5000, interval: 25 }).toBe(count);
+/** The demo asks the server for the users online every 3 s while visible. */
+const ONLINE_POLL = 3000;
 
 describe("in Chromium", { timeout: 30_000 }, () => {
   it("runs the project's own Chromium, whatever another one left in the temp folder", async () => {
@@ -160,5 +180,96 @@ describe("in Chromium", { timeout: 30_000 }, () => {
     await second.setViewportSize({ width: 390, height: 844 }); // a phone
     await second.screenshot({ path: shot.replace(/\.png$/, "-phone.png"), fullPage: true });
     for (const page of [first, second, third]) await page.close();
+  });
+
+  it("demo: a sign-in on a signed-in page is not sent and waits for nothing; another page's USER.OK is not taken for its reply", async () => {
+    await waitSize(0);
+    const six = await demo();
+    await signIn(six, "D", "6");
+    await expectText(six, "#reply", "USER.OK | 6 | 1");
+    await expectText(six, "#me", "6");
+    // The seed ignores a sign-in on a signed-in socket: no reply would come.
+    await signIn(six, "D", "13");
+
+    const thirteen = await demo();
+    await signIn(thirteen, "D", "13");
+    await expectText(thirteen, "#reply", "USER.OK | 13 | 2");
+    // The broadcast reaches the first page as news, not as its own sign-in.
+    await expectFeed(six, "USER.OK | 13 | 2");
+    await expectText(six, "#online", "2");
+    expect(await text(six, "#me")).toBe("6");
+    expect(await text(six, "#reply")).toBe("USER.OK | 6 | 1");
+    expect(await six.locator("#feed li.mine").count()).toBe(1); // its own USER.OK | 6 | 1 only
+    await expectFeed(six, "already signed in as 6: sign out first");
+    for (const page of [six, thirteen]) await page.close();
+  });
+
+  it("demo: users online follows another page's sign-out and close", async () => {
+    await waitSize(0);
+    const a = await demo();
+    const b = await demo();
+    await signIn(a, "D", "13");
+    await expectText(a, "#me", "13");
+    await signIn(b, "D", "6");
+    await expectText(b, "#me", "6");
+    for (const page of [a, b]) await expectText(page, "#online", "2");
+
+    await a.click("#signout");
+    await waitSize(1);
+    for (const page of [a, b]) await expectText(page, "#online", "1", 2 * ONLINE_POLL + 2000);
+
+    await b.close();
+    await waitSize(0);
+    await expectText(a, "#online", "0", 2 * ONLINE_POLL + 2000);
+    await a.close();
+  });
+
+  it("demo: after a drop with resume off the page is anonymous, and Sign out says there is nothing to sign out", async () => {
+    // A restart as the page sees it: every connection cut; resume is off, so nothing brings the session back.
+    const proxy = await startProxy(noResume.port);
+    const page = await demo(proxy.url.replace(/^ws:/, "http:").replace(/\/$/, ""));
+    try {
+      await signIn(page, "D", "13");
+      await expectText(page, "#me", "13");
+      proxy.dropAll();
+      await expectText(page, "#me", "–");
+      await expectFeed(page, "connection lost: signed out (the server keeps no session to resume)");
+      await expect.poll(() => page.locator("#status").getAttribute("data-state"), { timeout: 10_000 }).toBe("open");
+      await expectFeed(page, "connection restored");
+
+      await page.click("#signout");
+      await expectFeed(page, "not signed in: nothing to sign out");
+      expect(await feedLines(page, "signed out")).toBe(0);
+      // The server agrees: the page signs in as 13 again, no cap in the way.
+      await signIn(page, "D", "13");
+      await expectText(page, "#reply", "USER.OK | 13 | 1");
+      await expectText(page, "#me", "13");
+    } finally {
+      await page.close();
+      await proxy.close();
+    }
+  });
+
+  it("demo: after a drop with resume on the page stays signed in, as the server says again", async () => {
+    await waitSize(0);
+    const proxy = await startProxy(server.port);
+    const page = await demo(proxy.url.replace(/^ws:/, "http:").replace(/\/$/, ""));
+    try {
+      await signIn(page, "D", "13");
+      await expectText(page, "#me", "13");
+      await expectFeed(page, "USER.OK | 13 | 1", 2); // the broadcast and the reply
+      proxy.dropAll();
+      await expectFeed(page, "connection restored");
+      // Resumed with the ticket: the seed replies to the resumed socket again.
+      await expectFeed(page, "USER.OK | 13 | 1", 4);
+      expect(await text(page, "#me")).toBe("13");
+      expect(await feedLines(page, "connection lost: signed out (the server keeps no session to resume)")).toBe(0);
+      await page.click("#signout");
+      await expectFeed(page, "signed out");
+      await waitSize(0);
+    } finally {
+      await page.close();
+      await proxy.close();
+    }
   });
 });

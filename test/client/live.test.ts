@@ -57,6 +57,28 @@ const D13 = { login: "D", password: "13" };
 const D6 = { login: "D", password: "6" };
 
 describe("against the local server", { timeout: 30_000 }, () => {
+  it("answers USERS.ONLINE with the users online, to the asking socket only (the demo page's question)", async () => {
+    const asker = client();
+    const other = client();
+    const u13 = client();
+    await asker.rec.waitEvent("open");
+    await other.rec.waitEvent("open");
+    u13.c.emit("common.signIn", D13);
+    await u13.rec.waitText("USER.OK | 13 | 1");
+    asker.c.text("USERS.ONLINE");
+    await asker.rec.waitText("USERS.ONLINE | 1");
+    u13.c.emit("common.signOut");
+    await waitSize(0);
+    asker.c.text("USERS.ONLINE");
+    await asker.rec.waitText("USERS.ONLINE | 0");
+    // A broadcast after both answers: it reaches `other` after anything sent to it before.
+    const u6 = client();
+    u6.c.emit("common.signIn", D6);
+    await other.rec.waitText("USER.OK | 6 | 1");
+    expect(other.rec.texts).toEqual(["USER.OK | 13 | 1", "USER.OK | 6 | 1"]);
+    expect(asker.rec.texts.filter((t) => t.startsWith("USERS."))).toEqual(["USERS.ONLINE | 1", "USERS.ONLINE | 0"]);
+  });
+
   it("sees the seed's replies: OK, the cap, sign-out, sign-in again, a second user, a bad password", async () => {
     const a = client();
     await a.rec.waitEvent("open"); // anonymous first, as a page that connects before it signs in

@@ -16,6 +16,7 @@ export interface Element {
 }
 
 interface Document {
+  readonly visibilityState: string;
   getElementById(id: string): Element | null;
   createElement(tag: string): Element;
 }
