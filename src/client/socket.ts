@@ -12,16 +12,23 @@ export interface SocketMessageEvent {
   readonly data: unknown;
 }
 
+/**
+ * An event handler slot. Checked both ways (method-style), so the `ws`
+ * package's handlers, typed with its own event classes, fit: `io(url, {
+ * WebSocket })` with `ws` needs no cast.
+ */
+type Listener<E> = { bivarianceHack(event: E): void }["bivarianceHack"];
+
 export interface SocketLike {
   readonly readyState: number;
   readonly bufferedAmount: number;
   binaryType: string;
   send(data: string | ArrayBuffer | ArrayBufferView): void;
   close(code?: number, reason?: string): void;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: SocketMessageEvent) => void) | null;
-  onclose: ((event: SocketCloseEvent) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  onopen: Listener<unknown> | null;
+  onmessage: Listener<SocketMessageEvent> | null;
+  onclose: Listener<SocketCloseEvent> | null;
+  onerror: Listener<unknown> | null;
 }
 
 export type WebSocketClass = new (url: string, protocols?: string | string[]) => SocketLike;

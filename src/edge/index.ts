@@ -35,6 +35,9 @@ export interface EdgeOptions {
   readonly pages?: Pages;
 }
 
+/** The Worker: `export default edge.worker` from the entry module. */
+export type EdgeWorker = ExportedHandler<Env>;
+
 /** A Durable Object class, as wrangler.toml's `[[durable_objects.bindings]]` name it. */
 export type DurableObjectClass = new (ctx: DurableObjectState, env: Env) => DurableObject<Env>;
 
@@ -46,8 +49,9 @@ function classes<T extends Record<string, unknown>>(all: T): { readonly [K in ke
 export function createEdge<P extends PacketMaps>(typedApp: App<P>, options: EdgeOptions = {}) {
   const app = typedApp as unknown as App;
   const pages = firstOf(options.scripts === false ? undefined : clientScripts(app), options.pages);
+  const worker: EdgeWorker = createWorker(app, pages);
   return {
-    worker: createWorker(app, pages),
+    worker,
     ...classes({
       UserObject: userObjectClass(app),
       LobbyObject: lobbyObjectClass(app),
