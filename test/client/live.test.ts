@@ -1,13 +1,20 @@
 // The client against the real local server (wrangler dev, as `npm start`):
 // the seed's replies through sign-in in the upgrade, the server's reconnect
-// instruction, the served script, and resume with a ticket after every
-// socket was cut and after a restart, with no password in client memory.
+// instruction, the served script, resume with a ticket after every
+// socket was cut and after a restart, with no password in client memory;
+// the demo page's USERS.ONLINE question, and examples/seed-session.mjs
+// printing what the README shows.
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type LocalServer, startLocalServer } from "../support/local-server.js";
 import { frame2pack, Recorder, seedClient, waitFor } from "./helpers.js";
 import { findReachable } from "./memory.js";
 import { startProxy } from "./proxy.js";
 
+const run = promisify(execFile);
 const ADMIN = "client-test-admin";
 const VARS = { ADMIN_SECRET: ADMIN, TICKET_SECRET: "client-test-ticket-secret" };
 
@@ -57,6 +64,16 @@ const D13 = { login: "D", password: "13" };
 const D6 = { login: "D", password: "6" };
 
 describe("against the local server", { timeout: 30_000 }, () => {
+  it("runs examples/seed-session.mjs with exactly the output the README shows", async () => {
+    const root = new URL("../..", import.meta.url).pathname;
+    const { stdout } = await run(process.execPath, [join(root, "examples/seed-session.mjs"), ws], { cwd: root });
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### A session with the seed application"));
+    const shown = /```\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(shown).toBeDefined();
+    expect(stdout).toBe(shown);
+  });
+
   it("answers USERS.ONLINE with the users online, to the asking socket only (the demo page's question)", async () => {
     const asker = client();
     const other = client();
