@@ -1,0 +1,445 @@
+// The client's link to the server: one WebSocket at a time, and what keeps
+// it there (README "Behaviour"): opening with a connect timeout, swapping
+// sockets without close/open events (a sign-in, the server's reconnect
+// instruction), the heartbeat, reconnection, online/offline, the offline
+// queue and its hold while a resumed session waits for the server's word,
+// the server's control frames and the lifecycle events. The sockizy API on
+// top of it (packets, emit, sign-in and sign-out) is client.ts.
+import { decodeControl, PING, PONG } from "../protocol/control.js";
+import { Credentials, SIGNIN_TRIES } from "./credentials.js";
+import { Emitter } from "./emitter.js";
+import { Heartbeat } from "./heartbeat.js";
+import { pageWindow, watchOnline } from "./online.js";
+import { type ClientOptions, type Settings, settle } from "./options.js";
+import { type Frame, OfflineQueue } from "./queue.js";
+import { Reconnection } from "./reconnection.js";
+import { CLOSED, CONNECTING, Connection, OPEN, type SocketCloseEvent, type SocketMessageEvent } from "./socket.js";
+import type { SendResult } from "./types.js";
+import { resolveUrl } from "./url.js";
+
+type Timer = ReturnType<typeof setTimeout>;
+
+/** Control frames this client understands (README "Wire additions"); anything else is ignored. */
+type ServerControl =
+  | { t: "reconnect"; signin?: unknown }
+  | { t: "ticket"; ticket?: unknown }
+  | { t: "resume"; ok?: unknown }
+  | { t: "unbound" }
+  | { t?: undefined };
+
+export abstract class Link {
+  readonly CONNECTING = CONNECTING;
+  readonly OPEN = OPEN;
+  readonly CLOSING = 2;
+  readonly CLOSED = CLOSED;
+  /** True from a drop until the next connection opens (or the client gives up). */
+  reconnecting = false;
+
+  protected readonly events = new Emitter();
+  protected readonly settings: Settings;
+  protected readonly queue: OfflineQueue;
+  protected readonly credentials = new Credentials();
+  protected conn: Connection | null = null;
+  /** The page wants a connection (false before connect() and after disconnect() or a final close). */
+  protected wanted = false;
+  private readonly heartbeat: Heartbeat;
+  private readonly reconnection: Reconnection;
+  private target = "";
+  /** The page was told "open" and not "close" since: a handover must not repeat it. */
+  private announced = false;
+  /** The current connection's deadline: to open (connectTimeout), or for the server's word on a resume (hold). */
+  private deadline: Timer | undefined;
+  private unwatch: () => void = () => {};
+
+  constructor(url: string | undefined, options: ClientOptions | undefined) {
+    this.settings = settle(options);
+    const s = this.settings;
+    this.queue = new OfflineQueue({ size: s.queueSize, bytes: s.queueBytes, policy: s.queuePolicy });
+    this.heartbeat = new Heartbeat(
+      { interval: s.pingInterval * 1000, timeout: s.pingTimeout * 1000 },
+      () => this.ping(),
+      () => {
+        // Only an open socket can be dead: a closing one (the server's close
+        // handshake under way) gets its close event, with the server's code.
+        if (this.conn?.open) this.lost(this.conn);
+      },
+      () => this.conn?.ws.bufferedAmount ?? 0,
+    );
+    this.reconnection = new Reconnection(s, () => this.attempt());
+    // Outside a browser there is no page host to default to: connect(url) later.
+    if (url !== undefined || (globalThis as { location?: unknown }).location) this.target = resolveUrl(url, s.secure);
+  }
+
+  /** An application frame (text, or binary that is not a control frame) arrived. */
+  protected abstract deliver(data: string | ArrayBuffer, event: SocketMessageEvent): void;
+
+  /** The WebSocket URL ("" until there is one). */
+  get url(): string {
+    return this.target;
+  }
+
+  get readyState(): number {
+    return this.conn?.ws.readyState ?? CLOSED;
+  }
+
+  /** Bytes the open socket has not sent yet. */
+  get bufferedAmount(): number {
+    return this.conn?.ws.bufferedAmount ?? 0;
+  }
+
+  /**
+   * The client holds a resume ticket: after a drop it reconnects with it and
+   * the server signs it back in (unless it refuses: `unrestored(n,
+   * "session")`). False while anonymous, after a sign-out, and always when
+   * the server has resume off (no TICKET_SECRET): then a dropped connection
+   * comes back anonymous.
+   */
+  get resumable(): boolean {
+    return this.credentials.hasTicket;
+  }
+
+  /** Frames waiting in the offline queue. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  isSupported(): boolean {
+    return typeof this.socketClass() === "function";
+  }
+
+  /**
+   * Opens a connection now (to `url` if given), replacing any current one.
+   * Another server is another session: the resume ticket, a pending
+   * sign-in and the offline queue are dropped.
+   */
+  connect(url?: string, secure?: boolean): this {
+    if (url !== undefined) {
+      const target = resolveUrl(url, secure ?? this.settings.secure);
+      if (target !== this.target) this.forgetSession(true);
+      this.target = target;
+    }
+    if (!this.target) throw new TypeError("connect(): pass the server's URL");
+    this.want();
+    this.reconnection.attempts = 0;
+    this.handover();
+    return this;
+  }
+
+  /**
+   * Closes and stays closed: no reconnection, the offline queue and any
+   * pending sign-in are dropped. `close` and `disconnected` fire before it
+   * returns, so the client is CLOSED at once and a following connect()
+   * starts clean (the close handshake finishes in the background).
+   */
+  disconnect(code = 1000, reason = ""): this {
+    this.stop();
+    const conn = this.conn;
+    if (conn) {
+      conn.abandon(code, reason);
+      this.closed(conn, code, reason, true, null);
+    }
+    return this;
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  /** The connection frames go to at once: open, and not holding the queue for the server's word on a resume. */
+  protected ready(): Connection | null {
+    const c = this.conn;
+    return c?.open && !c.held ? c : null;
+  }
+
+  /** `copy`: the frame is the page's (send()): a queued one must not change when the page reuses its buffer. */
+  protected transmit(frame: Frame, copy = false): SendResult {
+    const c = this.ready();
+    if (c) {
+      try {
+        c.ws.send(frame);
+        return "sent";
+      } catch (e) {
+        this.fail(e);
+        return "dropped";
+      }
+    }
+    if (!this.wanted) return "dropped";
+    return this.queue.push(copy && typeof frame !== "string" ? frame.slice(0) : frame);
+  }
+
+  /** The session changed under the client: its ticket (and with `all`, a pending sign-in) and the queue go. */
+  protected forgetSession(all: boolean): void {
+    if (all) this.credentials.clear();
+    else this.credentials.dropTicket();
+    this.queue.clear();
+  }
+
+  protected fail(e: unknown): void {
+    this.events.fire("error", e instanceof Error ? e : new Error(String(e)));
+  }
+
+  // ---------------------------------------------------------------- connections
+
+  private socketClass() {
+    return this.settings.WebSocket ?? (globalThis as unknown as { WebSocket?: ClientOptions["WebSocket"] }).WebSocket;
+  }
+
+  private want(): void {
+    if (this.wanted) return;
+    this.wanted = true;
+    if (this.settings.watchOnline) {
+      this.unwatch = watchOnline(pageWindow(), { online: () => this.online(), offline: () => this.offline() });
+    }
+  }
+
+  /** The page no longer wants a connection: nothing is retried, so the sign-in (a password) goes too. */
+  private stop(): void {
+    this.wanted = false;
+    this.reconnecting = false;
+    this.queue.clear();
+    this.credentials.dropSignIn();
+    this.reconnection.cancel();
+    this.unwatch();
+    this.unwatch = () => {};
+  }
+
+  /**
+   * Replaces the current connection (if any) with a new one, with no close
+   * or open events in between. False when no new one could be made (then
+   * the client has stopped, and said so).
+   */
+  protected handover(): boolean {
+    this.reconnection.cancel();
+    this.reconnection.unstable();
+    clearTimeout(this.deadline);
+    this.heartbeat.stop();
+    this.conn?.abandon();
+    this.conn = null;
+    return this.open();
+  }
+
+  private open(): boolean {
+    const Socket = this.socketClass();
+    if (typeof Socket !== "function") {
+      this.cannotOpen(new TypeError("no WebSocket here: pass options.WebSocket (in Node 20, the `ws` package)"));
+      return false;
+    }
+    const { protocols, carried } = this.credentials.next();
+    let conn: Connection | undefined;
+    try {
+      conn = new Connection(Socket, this.target, protocols, carried, {
+        open: () => this.opened(conn as Connection),
+        message: (e) => this.conn === conn && this.received(conn, e),
+        close: (e) => this.closed(conn as Connection, e.code, e.reason, e.wasClean, e),
+        error: (e) => this.conn === conn && this.fail(Object.assign(new Error("WebSocket error"), { event: e })),
+      });
+    } catch (e) {
+      // A URL or subprotocol the WebSocket class refuses: retrying cannot help.
+      this.cannotOpen(e);
+      return false;
+    }
+    this.conn = conn;
+    const s = this.settings;
+    const timeout = (s.connectTimeout ?? s.pingTimeout) * 1000;
+    if (timeout > 0) {
+      const opening = conn;
+      this.deadline = setTimeout(() => {
+        if (this.conn !== opening || opening.opened) return;
+        // Never opened (a black-holed SYN, a proxy that never answers): handled as a cut.
+        opening.abandon(1000, "sockizy: connect timeout");
+        this.closed(opening, 1006, "connect timeout", false, null);
+      }, timeout);
+    }
+    return true;
+  }
+
+  /** No socket could be made: stop, and close what the page was told is open (a handover's old socket is gone). */
+  private cannotOpen(e: unknown): void {
+    this.stop();
+    if (this.announced) {
+      this.announced = false;
+      this.events.fire("close", 1006, "cannot open a WebSocket", null);
+      this.events.fire("terminated", 1006, null);
+    }
+    this.fail(e);
+  }
+
+  private opened(conn: Connection): void {
+    if (this.conn !== conn) return;
+    conn.opened = true;
+    clearTimeout(this.deadline);
+    // The sign-in has done its job: the password (and the ticket of the session it replaces) leave memory now.
+    if (conn.carried === "signin") this.credentials.signedIn();
+    this.heartbeat.start();
+    this.reconnection.opened();
+    // Queued frames go first: they were sent before anything an open listener sends.
+    if (conn.carried === "resume" && this.queue.length > 0) this.hold(conn);
+    else this.flush(conn);
+    if (this.reconnecting) {
+      this.reconnecting = false;
+      this.events.fire("restored", this.reconnection.attempts);
+      // A listener may have called disconnect() or connect(): this socket is no longer the page's.
+      if (this.conn !== conn) return;
+    }
+    if (!this.announced) {
+      this.announced = true;
+      this.events.fire("open");
+    }
+  }
+
+  private flush(conn: Connection): void {
+    for (const frame of this.queue.drain()) conn.ws.send(frame);
+  }
+
+  /**
+   * A resumed connection with frames queued: they were sent in the session
+   * being resumed, so they wait for the server's word. The server binds a
+   * resumed socket in the upgrade and sends its new ticket before anything
+   * else; a refusal is {"t":"resume","ok":false}. A "#ping" sent now is
+   * answered after either: a "#pong" first means the socket was not bound
+   * (the cap refused it). No answer at all within pingTimeout: a dead link.
+   */
+  private hold(conn: Connection): void {
+    conn.held = true;
+    try {
+      conn.ws.send(PING);
+    } catch {
+      // Closing already: its close event follows.
+    }
+    this.deadline = setTimeout(
+      () => this.conn === conn && conn.held && this.lost(conn),
+      this.settings.pingTimeout * 1000,
+    );
+  }
+
+  /** The server's word on a held connection: the session is back (send the queue) or not (drop it). */
+  private release(conn: Connection, restored: boolean): void {
+    if (!conn.held) return;
+    conn.held = false;
+    clearTimeout(this.deadline);
+    if (restored) this.flush(conn);
+    else this.queue.clear();
+  }
+
+  private ping(): void {
+    const c = this.conn;
+    if (!c?.open) return;
+    try {
+      c.ws.send(PING);
+    } catch {
+      // The heartbeat's deadline decides.
+    }
+  }
+
+  private received(conn: Connection, event: SocketMessageEvent): void {
+    this.heartbeat.heard();
+    const data = event.data;
+    if (typeof data === "string") {
+      // The server answered before it bound the socket: the session did not come back.
+      if (data === PONG) this.release(conn, false);
+      else this.deliver(data, event);
+      return;
+    }
+    const buffer = data as ArrayBuffer;
+    const bytes = new Uint8Array(buffer);
+    // Packet id 0xFFFF: a control frame, never the application's.
+    if (bytes[0] === 0xff && bytes[1] === 0xff) this.control(conn, decodeControl(bytes) as ServerControl | undefined);
+    else this.deliver(buffer, event);
+  }
+
+  private control(conn: Connection, c: ServerControl | undefined): void {
+    switch (c?.t) {
+      case "reconnect":
+        // The socket sits where it cannot be bound: come back with the sign-in in the upgrade.
+        if (typeof c.signin === "string" && this.wanted) {
+          this.credentials.setSignIn(c.signin);
+          this.queue.clear();
+          this.handover();
+        }
+        return;
+      case "ticket":
+        if (typeof c.ticket !== "string") return;
+        if (!conn.ignoreTickets) this.credentials.setTicket(c.ticket);
+        // The socket is bound: a resumed session is back.
+        this.release(conn, true);
+        return;
+      case "resume":
+        if (c.ok === false) {
+          // Refused (expired, forged, kicked): this socket is anonymous now.
+          this.forgetSession(false);
+          this.release(conn, false);
+          conn.credentialed = false;
+          this.events.fire("unrestored", this.reconnection.attempts, "session");
+        }
+        return;
+      case "unbound":
+        // Signed out (by any packet) or cleared: the ticket is void, whatever the page called it.
+        this.forgetSession(false);
+        this.release(conn, false);
+        return;
+    }
+  }
+
+  /** The heartbeat found the link dead: give the socket up and handle it as cut. */
+  private lost(conn: Connection): void {
+    conn.abandon(1000, "sockizy: no heartbeat");
+    this.closed(conn, 1006, "heartbeat timeout", false, null);
+  }
+
+  private closed(conn: Connection, code: number, reason: string, clean: boolean, event: SocketCloseEvent | null): void {
+    if (this.conn !== conn) return;
+    this.conn = null;
+    this.heartbeat.stop();
+    this.reconnection.unstable();
+    clearTimeout(this.deadline);
+    this.announced = false;
+    const final = this.settings.noReconnectCodes.includes(code);
+    // Replaced or kicked: coming back (or resuming) would undo what the server
+    // did. Forgotten before the events, whatever a listener does next.
+    if (final) this.forgetSession(true);
+    // An upgrade carrying the sign-in failed (e.g. HTTP 400): after the second, the
+    // sign-in goes, with what was queued for the session it would have opened.
+    const refused = !conn.opened && conn.carried === "signin" && this.credentials.signInFailed();
+    if (refused) this.queue.clear();
+    this.events.fire("close", code, reason, event);
+    if (clean) this.events.fire("disconnected", code, reason, event);
+    else this.events.fire("terminated", code, event);
+    if (refused)
+      this.fail(new Error(`the server refused the sign-in upgrade ${SIGNIN_TRIES} times: the sign-in is dropped`));
+    // A listener may have called connect() or disconnect() meanwhile.
+    if (!this.wanted || this.conn) return;
+    if (final) {
+      this.stop();
+      return;
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (!this.settings.reconnection) {
+      this.stop();
+      return;
+    }
+    if (this.reconnection.exhausted) {
+      const attempts = this.reconnection.attempts;
+      this.stop();
+      this.events.fire("unrestored", attempts, "attempts");
+      return;
+    }
+    this.reconnecting = true;
+    this.reconnection.schedule();
+  }
+
+  private attempt(): void {
+    this.events.fire("restoring", this.reconnection.attempts);
+    this.reconnection.count();
+    if (this.wanted && !this.conn) this.open();
+  }
+
+  private online(): void {
+    this.reconnection.online();
+  }
+
+  private offline(): void {
+    if (this.conn?.open) this.heartbeat.probe();
+    else if (this.reconnection.pending) this.schedule();
+  }
+}
