@@ -47,6 +47,8 @@ const server = await startLocalServer({ ADMIN_SECRET: SECRET });
 const base = server.url.replace(/^http:/, "ws:");
 const deadline = Date.now() + seconds * 1000;
 const tally = { opened: 0, signedIn: 0, capRefused: 0, closed: 0, cut: 0, refused: 0 };
+let live = 0;
+let peak = 0;
 let failed = false;
 
 function open(k: number, signIn?: [string, string]): Promise<WebSocket | undefined> {
@@ -62,8 +64,9 @@ function open(k: number, signIn?: [string, string]): Promise<WebSocket | undefin
       clearTimeout(timer);
       resolve(ws);
     });
-    ws.once("unexpected-response", () => {
+    ws.once("unexpected-response", (_req, res) => {
       clearTimeout(timer);
+      if (tally.refused === 0) console.log(`first refusal: HTTP ${res.statusCode}`);
       ws.terminate();
       resolve(undefined);
     });
@@ -71,16 +74,21 @@ function open(k: number, signIn?: [string, string]): Promise<WebSocket | undefin
 }
 
 async function slot(k: number): Promise<void> {
+  // Sockets come up over the first seconds, as a real crowd does, not in one instant.
+  await sleep((k / sockets) * Math.min(10_000, (seconds * 1000) / 3));
   while (Date.now() < deadline) {
     const roll = Math.random();
-    const user: [string, string] | undefined = roll < 0.05 ? ["D", "13"] : roll < 0.1 ? ["D", "6"] : undefined;
+    // Few sign-ins: each one's reply is broadcast to every socket by the seed (O(sockets) frames apiece).
+    const user: [string, string] | undefined = roll < 0.005 ? ["D", "13"] : roll < 0.01 ? ["D", "6"] : undefined;
     const ws = await open(k, user);
     if (ws === undefined) {
-      tally.refused++;
+      tally.refused++; // refused, or no open within 10 s
       await sleep(100);
       continue;
     }
     tally.opened++;
+    peak = Math.max(peak, ++live);
+    ws.once("close", () => live--);
     ws.on("message", (d, isBinary) => {
       const t = isBinary ? "" : d.toString();
       if (t.startsWith("USER.OK | ")) tally.signedIn++;
@@ -109,7 +117,7 @@ async function admin(path: string): Promise<unknown> {
 async function settle(what: string, check: () => Promise<boolean>, ms: number): Promise<boolean> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
-    if (await check()) return true;
+    if (await check().catch(() => false)) return true;
     await sleep(250);
   }
   console.log(`NOT EXACT: ${what}`);
@@ -125,7 +133,7 @@ try {
   );
   await Promise.all(Array.from({ length: sockets }, (_, k) => slot(k)));
   clearInterval(progress);
-  console.log(`churn done: ${JSON.stringify(tally)}`);
+  console.log(`churn done: ${JSON.stringify(tally)}; at most ${peak} sockets open at once`);
   // A cut connection is noticed by the runtime when its TCP ends; the audit (60 s) catches any rest.
   const zero = await settle(
     "size and counts 0 after every socket left",
