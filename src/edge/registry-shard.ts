@@ -26,6 +26,8 @@ export class RegistryShard {
   private version = -1;
   /** What the last successful push said (in memory: after a wake, the next change pushes). */
   private pushed: ShardCounts | undefined;
+  /** Whether storage may say a push failed (unknown after a wake, so true). */
+  private unpushed = true;
   /** A push is in flight; `again` says the counts changed meanwhile. */
   private pushing: Promise<void> | undefined;
   private again = false;
@@ -83,7 +85,7 @@ export class RegistryShard {
     this.totals.online += Number(state.online) - Number(before.online);
     this.totals.bound += state.bound - before.bound;
     this.totals.sockets += state.sockets - before.sockets;
-    for (const k of ["users", "online", "bound", "sockets"] as const) this.store.setNumber(k, this.totals[k]);
+    this.store.setNumbers({ ...this.totals });
     // Only what the global object needs (users for size, online for the broadcast tree) is pushed.
     if (users !== this.totals.users || online !== this.totals.online || this.version < 0) await this.changed();
     return this.size();
@@ -127,10 +129,12 @@ export class RegistryShard {
           this.version = version;
           this.others = others;
         }
-        await this.store.forget("unpushed");
+        if (this.unpushed) await this.store.forget("unpushed");
+        this.unpushed = false;
       } catch (e) {
         // Said again by the alarm: a failed push is repaired within sizeFlushMs.
         console.error("sockizy-edge: size push failed:", e);
+        this.unpushed = true;
         await this.store.remember("unpushed");
         await this.store.wakeAt(Date.now() + this.app.sizeFlushMs);
       } finally {

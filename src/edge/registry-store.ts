@@ -21,6 +21,17 @@ export class RegistryStore {
     this.sql.exec("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", name, value);
   }
 
+  /** Several at once, in one statement. */
+  setNumbers(values: Record<string, number>): void {
+    const changed = Object.entries(values).filter(([k, v]) => this.cache.get(k) !== v);
+    if (changed.length === 0) return;
+    for (const [k, v] of changed) this.cache.set(k, v);
+    this.sql.exec(
+      `INSERT OR REPLACE INTO meta (name, value) VALUES ${changed.map(() => "(?, ?)").join(", ")}`,
+      ...changed.flat(),
+    );
+  }
+
   /** Adds to a counter: one SQLite upsert in the request's own transaction (README "Metrics"). */
   count(name: string, by = 1): void {
     this.sql.exec(

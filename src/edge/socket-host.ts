@@ -82,6 +82,8 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   protected registry: RegistryClient;
   /** Metrics not yet handed on (README "Metrics"): kept in memory, stored with the writes the object makes anyway. */
   protected counters: Counters = {};
+  /** Whether storage holds a "metrics" entry (so a hand-over deletes it). */
+  private countersStored = true;
   /** Sockets whose sign-in awaits `authenticate`. In memory is enough: an object does not hibernate mid-await. */
   private readonly signingIn = new Set<string>();
   private lastAt = 0;
@@ -100,7 +102,9 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
       () => this.sizeHere(),
     );
     ctx.blockConcurrencyWhile(async () => {
-      this.counters = (await ctx.storage.get<Counters>("metrics")) ?? {};
+      const stored = await ctx.storage.get<Counters>("metrics");
+      this.counters = stored ?? {};
+      this.countersStored = stored !== undefined;
     });
     // The heartbeat is answered by the runtime, even while the object hibernates.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
@@ -388,6 +392,12 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   /** A sign-in outcome: rare enough to be stored at once, with the requests counted so far. */
   protected async countOutcome(outcome: SignInMetric | "resume-refused"): Promise<void> {
     bump(this.counters, C.signIn(outcome === "resume-refused" ? "resume_refused" : outcome));
+    // "ok" goes out with the registry report that follows it (and is stored if that fails).
+    if (outcome !== "ok") await this.storeCounters();
+  }
+
+  private async storeCounters(): Promise<void> {
+    this.countersStored = true;
     await this.ctx.storage.put("metrics", this.counters);
   }
 
@@ -395,10 +405,13 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   protected async takeCounters(): Promise<{ counters: Counters; restore: () => Promise<void> }> {
     const counters = this.counters;
     this.counters = {};
-    if (Object.keys(counters).length > 0) await this.ctx.storage.delete("metrics");
+    if (this.countersStored) {
+      this.countersStored = false;
+      await this.ctx.storage.delete("metrics");
+    }
     const restore = async () => {
       for (const [k, v] of Object.entries(counters)) bump(this.counters, k, v);
-      await this.ctx.storage.put("metrics", this.counters);
+      await this.storeCounters();
     };
     return { counters, restore };
   }

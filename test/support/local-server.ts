@@ -3,19 +3,28 @@
 // talk to it over real TCP. It stops with the test file, and by itself if
 // it does not come up in time.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 export interface LocalServer {
   /** http://127.0.0.1:<port> */
   readonly url: string;
   readonly port: number;
+  /** Its process group (wrangler and workerd), for reading their CPU time. */
+  readonly pid: number;
   /** Stops it and removes its state. */
   stop(): Promise<void>;
   /** A deploy: this server stops and a new one starts on another port with the same state (storage survives). */
   restart(): Promise<LocalServer>;
+}
+
+/** The project's folder: the nearest one up from this file with a wrangler.toml (this file may be bundled into dist/). */
+function projectRoot(): string {
+  let dir = dirname(new URL(import.meta.url).pathname);
+  while (!existsSync(join(dir, "wrangler.toml")) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
 }
 
 async function freePort(): Promise<number> {
@@ -30,13 +39,25 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** `vars` become `--var KEY:VALUE` (for secrets a test needs, e.g. ADMIN_SECRET). */
-export function startLocalServer(vars: Record<string, string> = {}, timeoutMs = 60_000): Promise<LocalServer> {
+/**
+ * `vars` become `--var KEY:VALUE` (for secrets a test needs, e.g.
+ * ADMIN_SECRET); `config` is another wrangler.toml than the project's.
+ */
+export function startLocalServer(
+  vars: Record<string, string> = {},
+  timeoutMs = 60_000,
+  config?: string,
+): Promise<LocalServer> {
   // Its own state folder: no sessions left over from an earlier run, none shared with another server.
-  return startWithState(vars, timeoutMs, mkdtempSync(join(tmpdir(), "sockizy-edge-state-")));
+  return startWithState(vars, timeoutMs, mkdtempSync(join(tmpdir(), "sockizy-edge-state-")), config);
 }
 
-async function startWithState(vars: Record<string, string>, timeoutMs: number, state: string): Promise<LocalServer> {
+async function startWithState(
+  vars: Record<string, string>,
+  timeoutMs: number,
+  state: string,
+  config?: string,
+): Promise<LocalServer> {
   const port = await freePort();
   const args = [
     "wrangler",
@@ -49,9 +70,10 @@ async function startWithState(vars: Record<string, string>, timeoutMs: number, s
     String(await freePort()),
   ];
   args.push("--persist-to", state);
+  if (config) args.push("--config", config);
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child: ChildProcess = spawn("npx", args, {
-    cwd: new URL("../..", import.meta.url).pathname,
+    cwd: projectRoot(),
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true, // its own process group, so stop() ends workerd too
@@ -66,7 +88,7 @@ async function startWithState(vars: Record<string, string>, timeoutMs: number, s
   };
   const restart = async () => {
     await end();
-    return startWithState(vars, timeoutMs, state);
+    return startWithState(vars, timeoutMs, state, config);
   };
   const end = async () => {
     if (child.exitCode !== null) return;
@@ -89,7 +111,7 @@ async function startWithState(vars: Record<string, string>, timeoutMs: number, s
     try {
       const res = await fetch(`${url}/`, { signal: AbortSignal.timeout(2000) });
       await res.arrayBuffer();
-      return { url, port, stop, restart };
+      return { url, port, pid: child.pid as number, stop, restart };
     } catch {
       // not up yet
     }

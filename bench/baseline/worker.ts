@@ -1,0 +1,76 @@
+// The minimal Durable Object design that `npm run bench:scale` measures
+// sockizy-edge against: the same workload written by hand with nothing
+// else. One registry object keeps the online uids in memory (no shards, no
+// storage, no metrics, no audit); one object per user holds its
+// hibernatable sockets; a broadcast is one call from the registry to every
+// user object. Not a product: no cap, no events, no recovery.
+import { DurableObject } from "cloudflare:workers";
+import { fromBase64Url } from "../../src/protocol/control.js";
+import { serverPackets } from "../../src/protocol/index.js";
+
+interface Env {
+  USERS: DurableObjectNamespace<BaselineUser>;
+  REGISTRY: DurableObjectNamespace<BaselineRegistry>;
+}
+
+const tables = serverPackets({ "bench.signIn": ["login:str32"] } as const);
+const registry = (env: Env) => env.REGISTRY.get(env.REGISTRY.idFromName("registry"));
+const user = (env: Env, uid: string) => env.USERS.get(env.USERS.idFromName(uid));
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const url = new URL(request.url);
+    if (request.method === "POST" && url.pathname === "/broadcast") {
+      await registry(env).broadcast(await request.text());
+      return new Response("ok");
+    }
+    if (request.headers.get("Upgrade") !== "websocket") return new Response("baseline", { status: 200 });
+    const offered = (request.headers.get("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim());
+    const encoded = offered.find((p) => p.startsWith("sockizy."))?.slice("sockizy.".length);
+    const frame = encoded === undefined ? undefined : fromBase64Url(encoded);
+    if (frame === undefined) return new Response("sign-in required", { status: 400 });
+    const { login } = tables.receive.decode(frame).data as { login: string };
+    return user(env, login).fetch(`https://user/?uid=${encodeURIComponent(login)}`, {
+      headers: { Upgrade: "websocket" },
+    });
+  },
+};
+
+export class BaselineUser extends DurableObject<Env> {
+  override async fetch(request: Request): Promise<Response> {
+    const uid = new URL(request.url).searchParams.get("uid") as string;
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server);
+    server.serializeAttachment({ uid });
+    server.send(`ok ${await registry(this.env).add(uid)}`);
+    return new Response(null, { status: 101, webSocket: client, headers: { "Sec-WebSocket-Protocol": "sockizy" } });
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    if (code !== 1005 && code !== 1006) ws.close(code);
+    if (this.ctx.getWebSockets().filter((s) => s !== ws).length === 0) {
+      await registry(this.env).remove((ws.deserializeAttachment() as { uid: string }).uid);
+    }
+  }
+
+  async deliver(frame: string): Promise<void> {
+    for (const ws of this.ctx.getWebSockets()) ws.send(frame);
+  }
+}
+
+export class BaselineRegistry extends DurableObject<Env> {
+  private readonly online = new Set<string>();
+
+  async add(uid: string): Promise<number> {
+    this.online.add(uid);
+    return this.online.size;
+  }
+
+  async remove(uid: string): Promise<void> {
+    this.online.delete(uid);
+  }
+
+  async broadcast(frame: string): Promise<void> {
+    await Promise.all([...this.online].map((uid) => user(this.env, uid).deliver(frame)));
+  }
+}

@@ -1,0 +1,323 @@
+// npm run bench:scale [-- --users 2000 --concurrency 50 --rounds 1 --broadcasts 5]
+//
+// Signs in N distinct users (each its own user object) on the local server
+// at concurrency C, holds them, broadcasts to all of them, then closes them;
+// once with sockizy-edge (the open-sign-in app of bench/scale/) and once
+// with the minimal hand-written design of bench/baseline/, in turns, each on
+// a fresh `wrangler dev` on 127.0.0.1. Prints rates, latencies, broadcast
+// times, requests per object class (from /admin/metrics) and the server's
+// CPU time, and writes them to dist/bench-scale.json for
+// `npm run model:scale`. Loopback only; every wait has a deadline.
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import WebSocket from "ws";
+import { toBase64Url } from "../src/protocol/control.js";
+import { clientPackets } from "../src/protocol/index.js";
+import { type LocalServer, startLocalServer } from "../test/support/local-server.js";
+
+const ADMIN_SECRET = "bench-admin-secret";
+const tables = clientPackets({ "bench.signIn": ["login:str32"] } as const);
+
+interface Options {
+  users: number;
+  concurrency: number;
+  rounds: number;
+  broadcasts: number;
+  out: string;
+}
+
+function options(): Options {
+  const o: Options = { users: 2000, concurrency: 50, rounds: 2, broadcasts: 5, out: "dist/bench-scale.json" };
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = argv[i]?.replace(/^--/, "") as keyof Options;
+    const value = argv[i + 1];
+    if (!(key in o) || value === undefined) throw new Error(`unknown option ${argv[i]}`);
+    (o as unknown as Record<string, unknown>)[key] = key === "out" ? value : Number(value);
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------- measuring
+
+/** CPU seconds used so far by every process of the server's process group (wrangler and workerd). */
+function groupCpuMs(pgid: number): number {
+  let ticks = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // Fields after the command name (which may hold spaces): state is field 3, pgrp 5, utime 14, stime 15.
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(f[2]) === pgid) ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ticks * 10; // CLK_TCK is 100 on Linux
+}
+
+type Scrape = Map<string, number>;
+
+async function scrape(server: LocalServer): Promise<Scrape> {
+  const res = await fetch(`${server.url}/admin/metrics`, { headers: { Authorization: `Bearer ${ADMIN_SECRET}` } });
+  const out: Scrape = new Map();
+  for (const line of (await res.text()).split("\n")) {
+    const m = /^(\w+(?:\{[^}]*\})?) (\d+)$/.exec(line);
+    if (m) out.set(m[1] as string, Number(m[2]));
+  }
+  return out;
+}
+
+function delta(after: Scrape, before: Scrape, key: string): number {
+  return (after.get(key) ?? 0) - (before.get(key) ?? 0);
+}
+
+/** Requests per object class, the busiest shard's, and the size pushes, between two scrapes. */
+function requests(after: Scrape, before: Scrape) {
+  const cls = (c: string) => delta(after, before, `sockizy_requests_total{class="${c}"}`);
+  let busiestShard = 0;
+  for (const key of after.keys()) {
+    if (key.startsWith("sockizy_shard_requests_total"))
+      busiestShard = Math.max(busiestShard, delta(after, before, key));
+  }
+  return {
+    user: cls("UserObject"),
+    lobby: cls("LobbyObject"),
+    shard: cls("RegistryShard"),
+    global: cls("RegistryGlobal"),
+    busiestShard,
+    pushes: delta(after, before, "sockizy_size_pushes_total"),
+  };
+}
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
+};
+const median = (xs: number[]) => percentile(xs, 50);
+
+// ---------------------------------------------------------------- the workload
+
+interface Held {
+  ws: WebSocket;
+  texts: number;
+}
+
+async function signIn(server: LocalServer, login: string): Promise<{ held: Held; ms: number }> {
+  const start = performance.now();
+  const frame = toBase64Url(tables.send.encode("bench.signIn", { login }));
+  const ws = new WebSocket(server.url.replace("http", "ws"), ["sockizy", `sockizy.${frame}`]);
+  const held: Held = { ws, texts: 0 };
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sign-in of ${login}: no reply within 30 s`)), 30_000);
+    ws.once("message", (data) => {
+      clearTimeout(timer);
+      const text = String(data);
+      if (text.startsWith("ok ")) resolve();
+      else reject(new Error(`sign-in of ${login}: ${text}`));
+    });
+    ws.once("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+  ws.on("message", () => held.texts++);
+  return { held, ms: performance.now() - start };
+}
+
+async function signInAll(server: LocalServer, prefix: string, n: number, concurrency: number) {
+  const held: Held[] = new Array(n);
+  const latency: number[] = new Array(n);
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++;
+        const r = await signIn(server, `${prefix}${i}`);
+        held[i] = r.held;
+        latency[i] = r.ms;
+      }
+    }),
+  );
+  return { held, latency, seconds: (performance.now() - start) / 1000 };
+}
+
+async function closeAll(held: Held[]): Promise<void> {
+  await Promise.all(
+    held.map(
+      (h) =>
+        new Promise<void>((resolve) => {
+          if (h.ws.readyState === WebSocket.CLOSED) return resolve();
+          const timer = setTimeout(resolve, 10_000);
+          h.ws.once("close", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          h.ws.close(1000);
+        }),
+    ),
+  );
+}
+
+/** One broadcast; resolves to the ms until every held socket had it. */
+async function broadcast(server: LocalServer, held: Held[], design: Design, k: number): Promise<number> {
+  const before = held.map((h) => h.texts);
+  const start = performance.now();
+  const text = `broadcast ${k}`;
+  const res =
+    design === "ours"
+      ? await fetch(`${server.url}/admin/text`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${ADMIN_SECRET}`, "Content-Type": "application/json" },
+          body: JSON.stringify({ text }),
+        })
+      : await fetch(`${server.url}/broadcast`, { method: "POST", body: text });
+  if (!res.ok) throw new Error(`broadcast: ${res.status} ${await res.text()}`);
+  const deadline = Date.now() + 20_000;
+  while (held.some((h, i) => h.texts === before[i])) {
+    if (Date.now() > deadline) {
+      const missing = held.filter((h, i) => h.texts === before[i]).length;
+      throw new Error(`broadcast: ${missing} of ${held.length} sockets did not get it within 60 s`);
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  return performance.now() - start;
+}
+
+type Design = "ours" | "baseline";
+
+/** CPU ms of one registry request, from the bench app's /bench/shard and /bench/global routes. */
+async function registryRequestCpu(server: LocalServer) {
+  const n = 2000;
+  const time = async (path: string) => {
+    const c0 = groupCpuMs(server.pid);
+    const res = await fetch(`${server.url}${path}?n=${n}`);
+    if (!res.ok) throw new Error(`${path}: ${res.status}`);
+    await res.text();
+    return (groupCpuMs(server.pid) - c0) / n;
+  };
+  return { cpuMsPerShardRequest: await time("/bench/shard"), cpuMsPerGlobalRequest: await time("/bench/global") };
+}
+
+interface Run {
+  design: Design;
+  users: number;
+  signInsPerSecond: number;
+  firstP50: number;
+  firstP99: number;
+  lastP50: number;
+  lastP99: number;
+  broadcastMs: number;
+  cpuMsPerSignIn: number;
+  cpuMsPerBroadcast: number;
+  cpuMsPerClose: number;
+  /** ours only: CPU time of one registry shard request and one global push, made one after another. */
+  cpuMsPerShardRequest?: number;
+  cpuMsPerGlobalRequest?: number;
+  /** ours only: requests per phase, from /admin/metrics. */
+  signInRequests?: ReturnType<typeof requests>;
+  broadcastRequests?: ReturnType<typeof requests>;
+  closeRequests?: ReturnType<typeof requests>;
+}
+
+async function run(design: Design, o: Options): Promise<Run> {
+  const config = design === "ours" ? "bench/scale/wrangler.toml" : "bench/baseline/wrangler.toml";
+  const server = await startLocalServer({}, 90_000, config);
+  try {
+    // Warm-up (not measured): code paths compiled, objects' classes loaded; its closes settled first.
+    const warm = await signInAll(server, "warm", 50, 10);
+    await closeAll(warm.held);
+    await new Promise((r) => setTimeout(r, 2_000));
+
+    const m0 = design === "ours" ? await scrape(server) : undefined;
+    const c0 = groupCpuMs(server.pid);
+    const s = await signInAll(server, "user", o.users, o.concurrency);
+    const c1 = groupCpuMs(server.pid);
+    const m1 = design === "ours" ? await scrape(server) : undefined;
+
+    const times: number[] = [];
+    for (let k = 0; k < o.broadcasts; k++) times.push(await broadcast(server, s.held, design, k));
+    const c2 = groupCpuMs(server.pid);
+    const m2 = design === "ours" ? await scrape(server) : undefined;
+
+    await closeAll(s.held);
+    await new Promise((r) => setTimeout(r, 1_500)); // closes handled, pushes flushed
+    const c3 = groupCpuMs(server.pid);
+    const m3 = design === "ours" ? await scrape(server) : undefined;
+    const perRequest = design === "ours" ? await registryRequestCpu(server) : {};
+
+    const tenth = Math.max(1, Math.floor(o.users / 10));
+    const first = s.latency.slice(0, tenth);
+    const last = s.latency.slice(-tenth);
+    return {
+      design,
+      users: o.users,
+      signInsPerSecond: o.users / s.seconds,
+      firstP50: median(first),
+      firstP99: percentile(first, 99),
+      lastP50: median(last),
+      lastP99: percentile(last, 99),
+      broadcastMs: median(times),
+      cpuMsPerSignIn: (c1 - c0) / o.users,
+      cpuMsPerBroadcast: (c2 - c1) / o.broadcasts,
+      cpuMsPerClose: (c3 - c2) / o.users,
+      ...perRequest,
+      ...(m0 && m1 && m2 && m3
+        ? {
+            signInRequests: requests(m1, m0),
+            broadcastRequests: requests(m2, m1),
+            closeRequests: requests(m3, m2),
+          }
+        : {}),
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+function print(r: Run, o: Options): void {
+  const f = (x: number) => x.toFixed(1);
+  console.log(
+    `${r.design.padEnd(8)} ${f(r.signInsPerSecond)} sign-ins/s; sign-in p50/p99 first 10% ${f(r.firstP50)}/${f(r.firstP99)} ms, ` +
+      `last 10% ${f(r.lastP50)}/${f(r.lastP99)} ms; broadcast to ${r.users}: ${f(r.broadcastMs)} ms (median of ${o.broadcasts}); ` +
+      `server CPU ${r.cpuMsPerSignIn.toFixed(2)} ms/sign-in` +
+      (r.cpuMsPerShardRequest === undefined
+        ? ""
+        : `, ${r.cpuMsPerShardRequest.toFixed(3)} ms/shard request, ${(r.cpuMsPerGlobalRequest ?? 0).toFixed(3)} ms/global request`),
+  );
+  if (r.signInRequests) {
+    const q = r.signInRequests;
+    const per1000 = (x: number) => ((x / r.users) * 1000).toFixed(0);
+    console.log(
+      `         per 1,000 sign-ins: busiest registry shard ${per1000(q.busiestShard)} requests, global object ${per1000(q.global)} ` +
+        `(${per1000(q.pushes)} size pushes); all shards ${per1000(q.shard)}, user objects ${per1000(q.user)}`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const o = options();
+  console.log(
+    `bench:scale: ${o.users} users at concurrency ${o.concurrency}, ${o.rounds} round(s) in turns, node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
+  );
+  const runs: Run[] = [];
+  for (let round = 0; round < o.rounds; round++) {
+    // ABBA...: each design goes first in every other round, so a drift of the machine's speed cancels out.
+    const order = round % 2 === 0 ? (["ours", "baseline"] as const) : (["baseline", "ours"] as const);
+    for (const design of order) {
+      const r = await run(design, o);
+      print(r, o);
+      runs.push(r);
+    }
+  }
+  const of = (d: Design) => runs.filter((r) => r.design === d);
+  const rate =
+    median(of("ours").map((r) => r.signInsPerSecond)) / median(of("baseline").map((r) => r.signInsPerSecond));
+  const bcast = median(of("ours").map((r) => r.broadcastMs)) / median(of("baseline").map((r) => r.broadcastMs));
+  writeFileSync(o.out, `${JSON.stringify({ date: new Date().toISOString(), options: o, runs }, null, 2)}\n`);
+  console.log(`(written to ${o.out}; npm run model:scale -- ${o.out} recomputes docs/scale.md's table)`);
+  console.log(`scale vs minimal DO: sign-in rate ${rate.toFixed(2)}x, broadcast ${bcast.toFixed(2)}x`);
+}
+
+await main();

@@ -1,0 +1,48 @@
+// The open-sign-in bench application of `npm run bench:scale`: any login
+// is its own uid, every user its own object. Only what the workload needs:
+// a sign-in reply with `size`, no broadcast on sign-in. Sign-in rate limits
+// are off (the minimal design it is compared with has none, and the bench
+// signs in thousands of users from one address); their cost is their own.
+import { type Env, globalStub, shardStub, type UserState } from "../../src/edge/env.js";
+import { createEdge, defineApp } from "../../src/edge/index.js";
+
+export const benchApp = defineApp({
+  packets: { unpack: { "bench.signIn": ["login:str32"] } },
+  signIn: {
+    packet: "bench.signIn",
+    authenticate: ({ login }) => login || null,
+    reply(socket, outcome) {
+      socket.text(outcome.kind === "ok" ? `ok ${outcome.size}` : `refused ${outcome.kind}`);
+    },
+  },
+  limits: false,
+});
+
+const edge = createEdge(benchApp, { scripts: false });
+export const { UserObject, LobbyObject, RegistryObject, LimiterObject } = edge;
+
+// Registry requests made one after another, so the bench can read the CPU
+// time of one (the caller's and the callee's side together, an upper bound
+// on the callee's): `/bench/shard?n=` changes a row of shard 0 without
+// changing its users (no push); `/bench/global?n=` pushes the counts of a
+// shard number no uid hashes to (size unchanged).
+const bound = (n: number): UserState => ({ session: true, online: true, bound: n, sockets: n });
+
+export default {
+  async fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    const n = Number(url.searchParams.get("n") ?? "1000");
+    if (url.pathname === "/bench/shard") {
+      const shard = shardStub(env, 0);
+      for (let i = 0; i < n; i++) await shard.setUser(0, "bench-probe", bound(1 + (i % 2)));
+      await shard.setUser(0, "bench-probe", { session: false, online: false, bound: 0, sockets: 0 });
+      return new Response(`${n} shard requests\n`);
+    }
+    if (url.pathname === "/bench/global") {
+      const global = globalStub(env);
+      for (let i = 0; i < n; i++) await global.push(1_000_000, { users: 0, online: 0 });
+      return new Response(`${n} global requests\n`);
+    }
+    return (edge.worker.fetch as NonNullable<ExportedHandler<Env>["fetch"]>)(request, env, ctx);
+  },
+} satisfies ExportedHandler<Env>;
