@@ -41,8 +41,6 @@ export interface Plan {
   readonly fields: readonly Field[];
   /** Largest encoded size of the fields alone (without the id). */
   readonly maxSize: number;
-  /** An object with the fields' names, in the order decoding sets them. */
-  readonly blank: Readonly<Record<string, unknown>>;
 }
 
 /** Default byte limits of strN, binN and jsonN when N is omitted (spec section 2). */
@@ -136,11 +134,11 @@ const FORBIDDEN_FIELDS = new Set(["__proto__"]);
 /** Parses one packet's schema into a plan, or throws a SchemaError naming the packet and field. */
 export function planSchema(packet: string, schema: Schema): Plan {
   if (schema === null || (Array.isArray(schema) && schema.length === 0)) {
-    return { shape: Shape.None, fields: [], maxSize: 0, blank: {} };
+    return { shape: Shape.None, fields: [], maxSize: 0 };
   }
   if (typeof schema === "string") {
     const field = { name: "", ...parseType(schema, packet, "") };
-    return { shape: Shape.Bare, fields: [field], maxSize: wireSize(field), blank: {} };
+    return { shape: Shape.Bare, fields: [field], maxSize: wireSize(field) };
   }
   if (!Array.isArray(schema)) {
     throw new SchemaError("a schema is null, a type string or an array of them", packet);
@@ -180,7 +178,5 @@ export function planSchema(packet: string, schema: Schema): Plan {
     throw new SchemaError(`mixed named ("name:type") and unnamed ("type") fields: ${why}`, packet, entry);
   }
   const maxSize = fields.reduce((sum, f) => sum + wireSize(f), 0);
-  const blank: Record<string, unknown> = {};
-  for (let i = fields.length - 1; i >= 0; i--) blank[(fields[i] as Field).name] = undefined;
-  return { shape: named ? Shape.Object : Shape.Array, fields, maxSize, blank };
+  return { shape: named ? Shape.Object : Shape.Array, fields, maxSize };
 }

@@ -9,7 +9,7 @@
 // before any byte is read), and first use of a string built by joining
 // pieces of 13 chars or more, which V8 keeps as a rope and flattens then.
 
-import { KEPT_VIEWS, Scratch } from "./scratch.js";
+import { Scratch } from "./scratch.js";
 
 // ignoreBOM: a leading U+FEFF is content, kept as 2pack (Buffer#toString) keeps it.
 const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
@@ -108,9 +108,11 @@ export function utf8Length(s: string): number {
 // to flatten.
 const SHORT = 16;
 
-// Incoming frames are new buffers, so views of them cannot be kept: text
-// is copied here first, and decoded through a kept view of this buffer.
-const inbox = new Scratch(KEPT_VIEWS);
+// Incoming frames are new buffers, so views of them cannot be kept: a
+// frame is copied here whole (one memmove, cheaper than a byte loop or a
+// new view) and the text decoded through a kept view of this buffer.
+// Larger frames get a view of their own.
+const inbox = new Scratch(1024);
 
 /** Reads `len` bytes of UTF-8 at `pos`; invalid sequences become U+FFFD. */
 export function readUtf8(buf: Uint8Array, pos: number, len: number): string {
@@ -127,10 +129,9 @@ export function readUtf8(buf: Uint8Array, pos: number, len: number): string {
     const text = readAscii(buf, pos, pos + len);
     if (text !== undefined) return text;
   }
-  if (len >= KEPT_VIEWS) return decoder.decode(buf.subarray(pos, pos + len));
-  const copy = inbox.bytes;
-  for (let i = 0; i < len; i++) copy[i] = buf[pos + i] as number;
-  return decoder.decode(inbox.head(len));
+  if (buf.length > inbox.bytes.length) return decoder.decode(buf.subarray(pos, pos + len));
+  inbox.bytes.set(buf);
+  return decoder.decode(inbox.range(pos, len));
 }
 
 /** The bytes [pos, end) as a string when they are all ASCII, else undefined. */
