@@ -233,7 +233,7 @@ describe("in Chromium", { timeout: 30_000 }, () => {
       await expectText(page, "#me", "13");
       proxy.dropAll();
       await expectText(page, "#me", "–");
-      await expectFeed(page, "connection lost: signed out (the server keeps no session to resume)");
+      await expectFeed(page, "connection lost, and the session with it (no resume ticket): sign in again");
       await expect.poll(() => page.locator("#status").getAttribute("data-state"), { timeout: 10_000 }).toBe("open");
       await expectFeed(page, "connection restored");
 
@@ -263,7 +263,9 @@ describe("in Chromium", { timeout: 30_000 }, () => {
       // Resumed with the ticket: the seed replies to the resumed socket again.
       await expectFeed(page, "USER.OK | 13 | 1", 4);
       expect(await text(page, "#me")).toBe("13");
-      expect(await feedLines(page, "connection lost: signed out (the server keeps no session to resume)")).toBe(0);
+      expect(await feedLines(page, "connection lost, and the session with it (no resume ticket): sign in again")).toBe(
+        0,
+      );
       await page.click("#signout");
       await expectFeed(page, "signed out");
       await waitSize(0);

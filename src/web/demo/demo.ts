@@ -83,7 +83,7 @@ socket.on("close", (code) => {
   // The server unbinds a closed socket; only a resume ticket brings the session back.
   if (uid !== null && !socket.resumable) {
     signedInAs(null);
-    show("connection lost: signed out (the server keeps no session to resume)", "system");
+    show("connection lost, and the session with it (no resume ticket): sign in again", "system");
   }
   // 4001 and 4003 mean "do not come back": the client stays closed.
   if (code === 4001) setStatus("closed", "replaced by another sign-in");
