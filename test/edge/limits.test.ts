@@ -41,7 +41,8 @@ async function outcome(res: Response): Promise<{ status: number; retryAfter: str
 
 const spyAuth = () => vi.spyOn(seedApp.signIn, "authenticate");
 
-describe("failed sign-ins in the upgrade", () => {
+// Hundreds of upgrades each: more than vitest's default 5 s on a loaded 2-core machine.
+describe("failed sign-ins in the upgrade", { timeout: 30_000 }, () => {
   it("answer a burst of 300 wrong passwords for one login from one IP with 429 after 10, and only 10 reach authenticate", async () => {
     const auth = spyAuth();
     const results = await Promise.all(
@@ -130,7 +131,7 @@ describe("failed sign-ins in the upgrade", () => {
   });
 });
 
-describe("sign-ins sent on a socket (in-band)", () => {
+describe("sign-ins sent on a socket (in-band)", { timeout: 30_000 }, () => {
   it("are paced per socket: the sixth attempt within 10 s gets the limited outcome without authenticate", async () => {
     const a = await connect();
     const auth = spyAuth();
