@@ -4,7 +4,7 @@
 // counts to the global object coalesced, and carries broadcasts to its
 // users' objects.
 import type { App, Uid } from "./app.js";
-import { type Env, type Frame, globalStub, type ShardCounts, type UserState, userStub } from "./env.js";
+import { type Env, type Frame, type GlobalRpc, globalStub, type ShardCounts, type UserState, userStub } from "./env.js";
 import { type FanOutResult, fanOut } from "./fan-out.js";
 import { C, type Counters, type ShardStats } from "./metrics.js";
 import { PushBudget } from "./push-budget.js";
@@ -28,9 +28,10 @@ export class RegistryShard {
   private pushed: ShardCounts | undefined;
   /** Whether storage may say a push failed (unknown after a wake, so true). */
   private unpushed = true;
-  /** A push is in flight; `again` says the counts changed meanwhile. */
+  /** The push in flight, and the one that will follow it with the changes made meanwhile. */
   private pushing: Promise<void> | undefined;
-  private again = false;
+  private next: Promise<void> | undefined;
+  private readonly global: GlobalRpc;
 
   constructor(
     private readonly store: RegistryStore,
@@ -53,6 +54,7 @@ export class RegistryShard {
       sockets: store.getNumber("sockets"),
     };
     this.budget = new PushBudget(app.sizeFlushMs);
+    this.global = globalStub(env);
   }
 
   /** `size` as this shard knows it: its own users exactly, the others' as last heard. */
@@ -106,24 +108,33 @@ export class RegistryShard {
   /**
    * The counts changed: push them now if the budget allows (the caller
    * waits, so a quiet system answers exactly), else at the next token,
-   * through the alarm (durable, so an eviction cannot lose the push).
+   * through the alarm (durable, so an eviction cannot lose the push). While
+   * a push is in flight, changes wait for the one push after it, which
+   * carries them all: a caller waits for at most two pushes, however busy.
    */
-  private async changed(): Promise<void> {
+  private changed(): Promise<void> {
     if (this.pushing) {
-      this.again = true;
-      return this.pushing;
+      this.next ??= this.pushing.then(() => {
+        this.next = undefined;
+        return this.pushIfBudget();
+      });
+      return this.next;
     }
-    const now = Date.now();
-    if (this.budget.take(now)) return this.push();
-    await this.store.wakeAt(this.budget.nextAt(now));
+    return this.pushIfBudget();
   }
 
-  /** Pushes the current counts; one push at a time, so they arrive in order. */
+  private async pushIfBudget(): Promise<void> {
+    const now = Date.now();
+    if (this.budget.take(now)) await this.push();
+    else await this.store.wakeAt(this.budget.nextAt(now));
+  }
+
+  /** Pushes the current counts; one push at a time through one stub, so they arrive in order. */
   private push(): Promise<void> {
     this.pushing = (async () => {
       try {
         const counts = { users: this.totals.users, online: this.totals.online };
-        const { version, others } = await globalStub(this.env).push(this.shard, counts);
+        const { version, others } = await this.global.push(this.shard, counts);
         this.pushed = counts;
         if (version > this.version) {
           this.version = version;
@@ -140,10 +151,6 @@ export class RegistryShard {
       } finally {
         this.pushing = undefined;
       }
-      if (this.again) {
-        this.again = false;
-        await this.changed();
-      }
     })();
     return this.pushing;
   }
@@ -151,7 +158,7 @@ export class RegistryShard {
   /** The alarm: a held-back or failed push goes now. */
   async alarm(): Promise<void> {
     this.store.count(C.requests("RegistryShard"));
-    if (this.pushing) await this.pushing;
+    await (this.next ?? this.pushing);
     const same = this.pushed?.users === this.totals.users && this.pushed.online === this.totals.online;
     if (same && !(await this.store.remembers("unpushed"))) return;
     this.budget.take(Date.now());
