@@ -14,7 +14,6 @@ export class Scratch {
   readonly values: unknown[] = [];
   private readonly heads: Uint8Array[] = [];
   private readonly tails: Uint8Array[] = [];
-  private readonly ranges = new Map<number, Uint8Array>();
 
   constructor(size: number) {
     this.bytes = new Uint8Array(size);
@@ -37,17 +36,6 @@ export class Scratch {
     if (v === undefined) {
       v = this.bytes.subarray(pos);
       if (pos < KEPT_VIEWS) this.tails[pos] = v;
-    }
-    return v;
-  }
-
-  /** The bytes [pos, pos + len), as a view (made once per range, for up to KEPT_VIEWS ranges). */
-  range(pos: number, len: number): Uint8Array {
-    const key = pos * 0x10000 + len;
-    let v = this.ranges.get(key);
-    if (v === undefined) {
-      v = this.bytes.subarray(pos, pos + len);
-      if (this.ranges.size < KEPT_VIEWS) this.ranges.set(key, v);
     }
     return v;
   }

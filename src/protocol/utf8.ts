@@ -9,7 +9,7 @@
 // before any byte is read), and first use of a string built by joining
 // pieces of 13 chars or more, which V8 keeps as a rope and flattens then.
 
-import { Scratch } from "./scratch.js";
+import type { Scratch } from "./scratch.js";
 
 // ignoreBOM: a leading U+FEFF is content, kept as 2pack (Buffer#toString) keeps it.
 const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
@@ -109,10 +109,13 @@ export function utf8Length(s: string): number {
 const SHORT = 16;
 
 // Incoming frames are new buffers, so views of them cannot be kept: a
-// frame is copied here whole (one memmove, cheaper than a byte loop or a
-// new view) and the text decoded through a kept view of this buffer.
-// Larger frames get a view of their own.
-const inbox = new Scratch(1024);
+// frame of up to INBOX bytes is copied whole (one memmove, cheaper than a
+// byte loop or a new view) into `inbox`, placed so that the text starts at
+// INBOX, and decoded through a view kept per length. Larger frames get a
+// view of their own.
+const INBOX = 1024;
+const inbox = new Uint8Array(2 * INBOX);
+const texts: Uint8Array[] = []; // texts[len]: inbox[INBOX, INBOX + len)
 
 /** Reads `len` bytes of UTF-8 at `pos`; invalid sequences become U+FFFD. */
 export function readUtf8(buf: Uint8Array, pos: number, len: number): string {
@@ -129,9 +132,11 @@ export function readUtf8(buf: Uint8Array, pos: number, len: number): string {
     const text = readAscii(buf, pos, pos + len);
     if (text !== undefined) return text;
   }
-  if (buf.length > inbox.bytes.length) return decoder.decode(buf.subarray(pos, pos + len));
-  inbox.bytes.set(buf);
-  return decoder.decode(inbox.range(pos, len));
+  if (buf.length > INBOX) return decoder.decode(buf.subarray(pos, pos + len));
+  inbox.set(buf, INBOX - pos);
+  let text = texts[len];
+  if (text === undefined) text = texts[len] = inbox.subarray(INBOX, INBOX + len);
+  return decoder.decode(text);
 }
 
 /** The bytes [pos, end) as a string when they are all ASCII, else undefined. */
