@@ -1,8 +1,8 @@
-// A shard of the sign-in limiter (README "Security"): counters of failed
-// sign-ins, each "at most N within a window that starts at its first
-// counted failure". The Worker and the objects reach a counter's shard by
-// a hash of its name (src/edge/limits.ts), so no one object sits on every
-// sign-in's path.
+// The sign-in limiter (README "Security"): a counter of failed sign-ins,
+// "at most N within a window that starts at its first counted failure".
+// Each counter (one IP, or one (key, IP) pair) has an object of its own,
+// named by a hash of what it counts (src/edge/limits.ts), so no one object
+// sits on every sign-in's path.
 //
 // Why not the platform's Rate Limiting binding
 // (https://developers.cloudflare.com/workers/runtime-apis/bindings/rate-limit/):

@@ -8,8 +8,6 @@ import type { App, AttemptLimit } from "./app.js";
 import type { Env } from "./env.js";
 import type { Counter, LimiterRpc, Settled, Taken } from "./limiter-object.js";
 
-/** Limiter shards; a counter lives in the shard its name hashes to. */
-export const LIMITER_SHARDS = 16;
 
 /** What a request without `CF-Connecting-IP` counts under (only off Cloudflare: local runs and tests). */
 export const UNKNOWN_IP = "unknown";
@@ -52,8 +50,8 @@ export async function admit(app: App, env: Env, ip: string, key: string | null):
   const counters = await Promise.all(wanted.map(async ([text, l]) => ({ ...(await hashed(text)), l })));
   // A success clears its (key, IP) count: the user who mistyped and then got in starts afresh.
   const reset = perKey && key !== null ? [counters[0]?.name as string] : [];
-  // One call per shard involved (one or two), made in parallel.
-  const byShard = new Map<number, Counter[]>();
+  // One call per counter object involved (one or two), made in parallel.
+  const byShard = new Map<string, Counter[]>();
   for (const { name, shard, l } of counters) {
     const list = byShard.get(shard) ?? [];
     list.push({ name, attempts: l.attempts, windowMs: l.windowMs });
@@ -101,17 +99,21 @@ export function keyOf(app: App, data: unknown): string | null {
 
 const enc = new TextEncoder();
 
-/** SHA-256 of what is counted: storage never holds a login or an IP, and the first bytes pick the shard. */
-async function hashed(text: string): Promise<{ name: string; shard: number }> {
+/**
+ * SHA-256 of what is counted: storage never holds a login or an IP. Each
+ * counter has an object of its own, named by the hash, so an object sees
+ * only the sign-ins of one IP, or of one (key, IP): no limiter object is on
+ * every sign-in's path at any scale (docs/scale.md).
+ */
+async function hashed(text: string): Promise<{ name: string; shard: string }> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", enc.encode(text)));
   let name = "";
   for (const b of digest) name += b.toString(16).padStart(2, "0");
-  const shard = (((digest[0] as number) << 8) | (digest[1] as number)) % LIMITER_SHARDS;
-  return { name, shard };
+  return { name, shard: name };
 }
 
-function limiterStub(ns: DurableObjectNamespace, shard: number): LimiterRpc {
-  return ns.get(ns.idFromName(`limiter-${shard}`)) as unknown as LimiterRpc;
+function limiterStub(ns: DurableObjectNamespace, counter: string): LimiterRpc {
+  return ns.get(ns.idFromName(`limiter-${counter}`)) as unknown as LimiterRpc;
 }
 
 // ---------------------------------------------------------------- per socket

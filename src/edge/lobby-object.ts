@@ -1,10 +1,11 @@
 // A lobby shard: holds anonymous sockets (no sign-in, or a sign-in that
 // failed), so the seed's flow works: connect first, receive broadcasts,
-// sign in later. A socket here can never be bound; a sign-in packet sent
-// here gets the reconnect instruction (README "Sign-in paths").
+// sign in later. A socket here is never bound here: a sign-in packet sent
+// here gets the reconnect instruction, or is bound by relay to the uid's
+// object (README "Sign-in paths").
 import { encodeControl, fromBase64Url } from "../protocol/control.js";
 import type { App, SignInOutcome, Uid } from "./app.js";
-import type { Env, LobbyRpc, UserState } from "./env.js";
+import type { Env, HolderRef, LobbyRpc, UserState } from "./env.js";
 import type { LobbyStats } from "./metrics.js";
 import type { EdgeSocket } from "./socket.js";
 import { SocketHost } from "./socket-host.js";
@@ -37,7 +38,7 @@ export function lobbyObjectClass(app: App) {
         this.shard = Number(url.searchParams.get("shard"));
         await this.ctx.storage.put("shard", this.shard);
       }
-      const { socket, response } = this.open(url.searchParams.get("ctl") === "1");
+      const { socket, response } = this.open(url.searchParams.get("ctl") === "1", url.searchParams.get("ip"));
       await this.syncRegistry();
       await this.fire("connection", socket, undefined);
       const outcome = url.searchParams.get("outcome");
@@ -54,6 +55,10 @@ export function lobbyObjectClass(app: App) {
 
     protected registryTarget(): number {
       return this.shard as number;
+    }
+
+    protected relayHolder(): HolderRef {
+      return { kind: "lobby", name: `lobby-${this.shard}` };
     }
 
     /** Only whether it holds any socket: lobbies churn, the global object hears of their first and last. */
