@@ -1,7 +1,7 @@
 // The bindings wrangler.toml declares, and the RPC surface of each object
 // as other objects and the Worker call it (Durable Object RPC: stubs expose
 // public methods; arguments are structured-cloned).
-import type { Uid } from "./app.js";
+import type { SignInOutcome, Uid } from "./app.js";
 import type { FanOutResult } from "./fan-out.js";
 import type { Counters, LobbyStats, MetricsSnapshot, ShardStats } from "./metrics.js";
 import { GLOBAL_NAME, shardName } from "./shards.js";
@@ -9,7 +9,35 @@ import { GLOBAL_NAME, shardName } from "./shards.js";
 /** A frame for every socket of an object: text, or binary bytes. */
 export type Frame = string | Uint8Array;
 
-export interface UserRpc {
+/** An object holding a socket bound by relay (README "Sign-in paths"): its binding and name. */
+export interface HolderRef {
+  kind: "lobby" | "user";
+  name: string;
+}
+
+/** A socket held by another object and bound to this uid by relay (kept in the user object's SQLite). */
+export interface RelayMember {
+  holder: HolderRef;
+  /** The socket's id in its holder. */
+  id: string;
+  uid: Uid;
+  /** Accept order in the holder (cap policy "replace-oldest"). */
+  at: number;
+}
+
+/** What the user object of a relayed member calls on the holder; `uid` must match the socket's relay. */
+export interface RelayHolderRpc {
+  /** A frame to the socket. */
+  relaySend(id: string, uid: Uid, frame: Frame): Promise<void>;
+  /** The member was unbound (sign-out, clear): its frames are handled here again; with `close`, it is closed (kick, replace). */
+  relayEnd(id: string, uid: Uid, close?: { code: number; reason: string }): Promise<void>;
+  /** `socket.disconnect()`: closed, then unbound by its close as a local socket. */
+  relayClose(id: string, uid: Uid, code: number, reason: string): Promise<void>;
+  /** Which of these sockets are open here and relayed to uid (the user object's audit). */
+  relayCheck(uid: Uid, ids: string[]): Promise<string[]>;
+}
+
+export interface UserRpc extends RelayHolderRpc {
   /** Sockets bound to uid. */
   count(uid: Uid): Promise<number>;
   /** A `session` event on every bound socket. */
@@ -18,9 +46,17 @@ export interface UserRpc {
   clear(uid: Uid, close?: { code: number; reason: string }): Promise<void>;
   /** Sends a frame to every open socket the object holds. */
   deliver(frame: Frame): Promise<void>;
+  /** Binds a socket held elsewhere, cap checked with the local sockets; null when bound, else the refusal for the holder to reply. */
+  relayAdmit(member: RelayMember): Promise<SignInOutcome | null>;
+  /** A frame of a relayed member, for this object's handlers; false if it is not a member (any more). */
+  relayFrame(holder: HolderRef, id: string, event: string, data: unknown): Promise<boolean>;
+  /** A relayed member's socket closed: unbound as a local socket's close; false if it was not a member. */
+  relayGone(holder: HolderRef, id: string, code: number): Promise<boolean>;
+  /** Which of these sockets of the holder are members still (the holder's audit). */
+  relayMembers(holder: HolderRef, ids: string[]): Promise<string[]>;
 }
 
-export interface LobbyRpc {
+export interface LobbyRpc extends RelayHolderRpc {
   deliver(frame: Frame): Promise<void>;
   /** Sockets held and counters, for a scrape. */
   stats(): Promise<LobbyStats>;

@@ -11,11 +11,22 @@ import { CLOSE, encodeControl, PING, PONG, SUBPROTOCOL, toBase64Url } from "../p
 import { DecodeError, type PacketTables } from "../protocol/index.js";
 import { utf8Length } from "../protocol/utf8.js";
 import type { App, SignInOutcome, Uid } from "./app.js";
-import { type Env, type Frame, globalStub, type ShardRpc, shardStub, type UserState, userStub } from "./env.js";
+import {
+  type Env,
+  type Frame,
+  globalStub,
+  type HolderRef,
+  type RelayHolderRpc,
+  type ShardRpc,
+  shardStub,
+  type UserState,
+  userStub,
+} from "./env.js";
 import { EdgeIo } from "./io.js";
 import { admit, keyOf, socketAttempt, UNKNOWN_IP } from "./limits.js";
 import { bump, C, type Counters, type ObjectClass, type SignInMetric } from "./metrics.js";
-import { type Attachment, EdgeSocket, type SocketOwner } from "./socket.js";
+import { Relay } from "./relay.js";
+import { type Attachment, EdgeSocket, type ServerSocket, type SocketOwner } from "./socket.js";
 import { tablesOf } from "./tables.js";
 
 /** What an object last told the registry about itself (kept in storage under "reg"). */
@@ -75,8 +86,10 @@ function cutUtf8(s: string, max: number): string {
   return out;
 }
 
-export abstract class SocketHost extends DurableObject<Env> implements SocketOwner {
+export abstract class SocketHost extends DurableObject<Env> implements SocketOwner, RelayHolderRpc {
   readonly io: EdgeIo;
+  /** Sockets held here and bound by relay to another uid's object (README "Sign-in paths"). */
+  protected readonly relay: Relay;
   protected readonly tables: PacketTables<never, never>;
   /** Registry calls (plain functions, so a test can stand one in). */
   protected registry: RegistryClient;
@@ -96,6 +109,13 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
     super(ctx, env);
     this.tables = tablesOf(app) as PacketTables<never, never>;
     this.registry = registryClient(env);
+    this.relay = new Relay({
+      ctx,
+      env,
+      holder: () => this.relayHolder(),
+      view: (ws) => this.view(ws),
+      close: (ws, code, reason) => this.close(ws, code, reason),
+    });
     this.io = new EdgeIo(
       env,
       (name, data) => this.encode(name, data),
@@ -117,10 +137,12 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   /** Accepts a new socket through the Hibernation API; the response completes the upgrade. */
   protected open(ctl: boolean, ip?: string | null): { socket: EdgeSocket; response: Response } {
     const { 0: client, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server);
+    const id = randomId();
+    // Tagged with its id, so a relay finds it with getWebSockets(id).
+    this.ctx.acceptWebSocket(server, [id]);
     // Date.now() only moves between I/O in Workers: keep accept order strict.
     this.lastAt = Math.max(Date.now(), this.lastAt + 1);
-    const attachment: Attachment = { id: randomId(), uid: null, ctl, at: this.lastAt, ...(ip ? { ip } : {}) };
+    const attachment: Attachment = { id, uid: null, ctl, at: this.lastAt, ...(ip ? { ip } : {}) };
     server.serializeAttachment(attachment);
     // Browsers drop a connection whose offered subprotocol is not answered.
     const headers = ctl ? { "Sec-WebSocket-Protocol": SUBPROTOCOL } : undefined;
@@ -158,7 +180,7 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
       return;
     }
     if (typeof message === "string") {
-      await this.fire("text", socket, message);
+      await this.dispatch("text", socket, message);
       return;
     }
     let packet: { name: string; data: unknown };
@@ -170,10 +192,16 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
       return;
     }
     if (packet.name === this.app.signIn.packet) {
-      await this.signInFrame(socket, packet.data, new Uint8Array(message));
+      // Bound by relay (or being admitted): signed in, so ignored, as the seed does.
+      if (!this.relay.isRelayed(socket)) await this.signInFrame(socket, packet.data, new Uint8Array(message));
       return;
     }
-    await this.fire(packet.name, socket, packet.data);
+    await this.dispatch(packet.name, socket, packet.data);
+  }
+
+  /** A frame's event: to the uid's object if the socket is bound by relay (one RPC), else to the handlers here. */
+  private async dispatch(event: string, socket: EdgeSocket, data: unknown): Promise<void> {
+    if (!(await this.relay.forward(socket, event, data))) await this.fire(event, socket, data);
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -234,7 +262,9 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
     if (socket.attachment.gone) return;
     socket.attachment.gone = true;
     socket.save();
-    await this.gone(socket, code);
+    // A relayed socket is unbound, and its close handled, by its uid's object.
+    if (await this.relay.gone(socket, code)) await this.syncRegistry();
+    else await this.gone(socket, code);
   }
 
   /** Sends a frame to every open socket here (broadcasts arrive this way). */
@@ -244,7 +274,7 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   }
 
   /** Runs one of the application's handlers; a failing handler is logged and the object carries on. */
-  protected async fire(event: string, socket: EdgeSocket, data: unknown): Promise<void> {
+  protected async fire(event: string, socket: ServerSocket, data: unknown): Promise<void> {
     type AnyHandler = (this: unknown, ...args: unknown[]) => unknown;
     const handler = (this.app.on as Record<string, AnyHandler | undefined>)[event];
     if (handler === undefined) return;
@@ -255,7 +285,7 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
     }
   }
 
-  protected async reply(socket: EdgeSocket, outcome: SignInOutcome): Promise<void> {
+  protected async reply(socket: ServerSocket, outcome: SignInOutcome): Promise<void> {
     // "ok" is counted by the user object before its registry report, which hands it on.
     if (outcome.kind !== "ok") await this.countOutcome(outcome.kind);
     try {
@@ -310,11 +340,40 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   /**
    * The socket cannot be bound where it is held. A client that speaks the
    * sockizy subprotocol is told to reconnect with the sign-in in the
-   * upgrade; any other client gets the `error` outcome.
+   * upgrade (cheaper: its frames then never cross objects); any other
+   * client is bound by relay to the uid's object, which replies to it.
    */
   protected async redirect(socket: EdgeSocket, uid: Uid, frame: Uint8Array): Promise<void> {
-    if (socket.attachment.ctl) socket.send(encodeControl({ t: "reconnect", signin: toBase64Url(frame) }));
-    else await this.reply(socket, { kind: "error", uid });
+    if (socket.attachment.ctl) {
+      socket.send(encodeControl({ t: "reconnect", signin: toBase64Url(frame) }));
+      return;
+    }
+    const refused = await this.relay.admit(socket, uid);
+    if (refused !== null && socket.ws.readyState === WebSocket.READY_STATE_OPEN) await this.reply(socket, refused);
+  }
+
+  /** This object as the user objects of its relayed sockets call it back. */
+  protected abstract relayHolder(): HolderRef;
+
+  // The holder's RPC (README "Sign-in paths"): calls from the user object of a socket relayed from here.
+  async relaySend(id: string, uid: Uid, frame: Frame): Promise<void> {
+    this.countRequest();
+    this.relay.send(id, uid, frame);
+  }
+
+  async relayEnd(id: string, uid: Uid, close?: { code: number; reason: string }): Promise<void> {
+    this.countRequest();
+    this.relay.end(id, uid, close);
+  }
+
+  async relayClose(id: string, uid: Uid, code: number, reason: string): Promise<void> {
+    this.countRequest();
+    this.relay.close(id, uid, code, reason);
+  }
+
+  async relayCheck(uid: Uid, ids: string[]): Promise<string[]> {
+    this.countRequest();
+    return this.relay.check(uid, ids);
   }
 
   /** After a socket closed or errored: unbind it and tell the application. */
@@ -370,7 +429,7 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
     if (last && last.where === told.where && last.said === told.said) return undefined;
     // Stored before the call, so a sync that starts meanwhile compares with what is being said.
     await this.ctx.storage.put("reg", told);
-    if (state.online && (await this.ctx.storage.getAlarm()) === null) {
+    if ((state.online || state.session) && (await this.ctx.storage.getAlarm()) === null) {
       await this.ctx.storage.setAlarm(Date.now() + this.app.auditMs);
     }
     try {
@@ -432,9 +491,16 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
     for (const ws of this.ctx.getWebSockets()) {
       if (ws.readyState === WebSocket.READY_STATE_CLOSED) await this.goneOnce(ws, 1006);
     }
+    // Relays whose other end is gone (README "Sign-in paths"), from both sides.
+    await this.relay.audit(this.live());
+    await this.auditMembers();
     await this.syncRegistry();
-    if (this.live().length === 0) await this.ctx.storage.deleteAlarm();
+    const { online, session } = this.holding();
+    if (!online && !session) await this.ctx.storage.deleteAlarm();
   }
+
+  /** A user object lets go of relayed members whose sockets are gone. */
+  protected async auditMembers(): Promise<void> {}
 }
 
 function randomId(): string {

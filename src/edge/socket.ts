@@ -25,6 +25,11 @@ export interface Attachment {
   gone?: true;
   /** The client's IP as the Worker saw it (CF-Connecting-IP), for the limits of in-band sign-ins. */
   readonly ip?: string;
+  /**
+   * Bound by relay to this uid's object (README "Sign-in paths"): its frames
+   * go there, and that object sends to it through this one. `uid` stays null here.
+   */
+  relay?: Uid;
 }
 
 /** `socket.session`: the calls of spec section 5, with `this` socket as the default. */
@@ -85,6 +90,34 @@ export interface SocketOwner {
   sessionEmit(message: unknown, uid: Uid): Promise<void>;
 }
 
+/** The calls `socket.session` makes for any uid, whichever object holds the socket. */
+type SessionCalls = Pick<SocketOwner, "io" | "clear" | "count" | "sessionEmit">;
+
+/** `socket.session` over a socket's bound uid: `set`/`delete` are the socket's own, the rest the owner's. */
+function sessionOf(
+  bound: () => Uid | null,
+  own: Pick<SocketSession, "set" | "delete">,
+  owner: SessionCalls,
+): SocketSession {
+  return {
+    get uid() {
+      return bound();
+    },
+    set: own.set,
+    delete: own.delete,
+    clear: async (uid = bound() ?? undefined) => {
+      if (uid !== undefined) await owner.clear(uid);
+    },
+    count: async (uid = bound() ?? undefined) => (uid === undefined ? 0 : owner.count(uid)),
+    size: () => owner.io.session.size(),
+    emit: async (message, uid = bound() ?? undefined) => {
+      if (uid === undefined) return false;
+      await owner.sessionEmit(message, uid);
+      return true;
+    },
+  };
+}
+
 export class EdgeSocket implements ServerSocket {
   readonly session: SocketSession;
 
@@ -93,24 +126,11 @@ export class EdgeSocket implements ServerSocket {
     readonly attachment: Attachment,
     private readonly owner: SocketOwner,
   ) {
-    const socket = this;
-    this.session = {
-      get uid() {
-        return socket.attachment.uid;
-      },
-      set: (uid) => owner.bind(ws, uid),
-      delete: () => owner.unbind(ws),
-      clear: async (uid = this.attachment.uid ?? undefined) => {
-        if (uid !== undefined) await owner.clear(uid);
-      },
-      count: async (uid = this.attachment.uid ?? undefined) => (uid === undefined ? 0 : owner.count(uid)),
-      size: () => owner.io.session.size(),
-      emit: async (message, uid = this.attachment.uid ?? undefined) => {
-        if (uid === undefined) return false;
-        await owner.sessionEmit(message, uid);
-        return true;
-      },
-    };
+    this.session = sessionOf(
+      () => this.attachment.uid,
+      { set: (uid) => owner.bind(ws, uid), delete: () => owner.unbind(ws) },
+      owner,
+    );
   }
 
   get id(): string {
@@ -150,5 +170,66 @@ export class EdgeSocket implements ServerSocket {
   /** Sends unless the socket is closing or closed (a send there throws). */
   send(frame: string | Uint8Array): void {
     if (this.ws.readyState === WebSocket.READY_STATE_OPEN) this.ws.send(frame);
+  }
+}
+
+/** How a relayed member's view reaches its socket, held by another object (src/edge/relayed-members.ts). */
+export interface RelayLink {
+  /** One RPC to the holder per frame. */
+  send(frame: string | Uint8Array): void;
+  /** The holder closes the socket; its close unbinds it as for a local socket. */
+  close(code: number, reason: string): void;
+  /** `session.delete()`: the member signs out. */
+  signOut(): Promise<void>;
+}
+
+/**
+ * The `socket` handlers see for a relayed member (README "Sign-in paths"):
+ * the same calls as a local socket, its sends going through the holder.
+ * `uid` is set to null when the member is unbound, like a local attachment.
+ */
+export class RelayedSocket implements ServerSocket {
+  readonly session: SocketSession;
+
+  constructor(
+    readonly id: string,
+    public uid: Uid | null,
+    private readonly link: RelayLink,
+    private readonly owner: SessionCalls & Pick<SocketOwner, "encode">,
+  ) {
+    this.session = sessionOf(
+      () => this.uid,
+      {
+        set: async (uid) => {
+          throw new Error(
+            this.uid === null
+              ? `session.set(${JSON.stringify(uid)}): a relayed socket is bound by signing in`
+              : `session.set: socket is already bound to ${this.uid}`,
+          );
+        },
+        delete: () => link.signOut(),
+      },
+      owner,
+    );
+  }
+
+  get io(): Io {
+    return this.owner.io;
+  }
+
+  emit(name: string, data: unknown): void {
+    this.link.send(this.owner.encode(name, data));
+  }
+
+  text(data: string): void {
+    this.link.send(String(data));
+  }
+
+  json(data: unknown): void {
+    this.link.send(JSON.stringify(data));
+  }
+
+  disconnect(code = 1000, reason = ""): void {
+    this.link.close(code, reason);
   }
 }

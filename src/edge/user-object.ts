@@ -1,11 +1,14 @@
 // The Durable Object of one uid: that user's sockets, the connection cap,
 // and the session events of spec section 5. The Worker forwards a signed-in
-// upgrade here; sockets that sign out stay here, unbound.
+// upgrade here; sockets that sign out stay here, unbound. Sockets held
+// elsewhere may be bound here by relay (relayed-members.ts): the cap,
+// `count`, `session.emit` and clears see them as they see local ones.
 import { CLOSE, encodeControl } from "../protocol/control.js";
 import type { App, SignInOutcome, Uid } from "./app.js";
-import type { Env, UserRpc, UserState } from "./env.js";
+import type { Env, HolderRef, RelayMember, UserRpc, UserState } from "./env.js";
+import { RelayedMembers } from "./relayed-members.js";
 import { shardOf } from "./shards.js";
-import type { EdgeSocket } from "./socket.js";
+import type { EdgeSocket, ServerSocket } from "./socket.js";
 import { SocketHost } from "./socket-host.js";
 import { issueTicket } from "./ticket.js";
 
@@ -14,9 +17,19 @@ export function userObjectClass(app: App) {
     protected readonly objectClass = "UserObject";
     /** This object's uid, from storage: the Worker names the object after it. */
     private uid: Uid | null = null;
+    /** Sockets held by other objects and bound here by relay (README "Sign-in paths"). */
+    private readonly members: RelayedMembers;
 
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env, app);
+      this.members = new RelayedMembers(ctx, env, {
+        io: this.io,
+        encode: (name, data) => this.encode(name, data),
+        clear: (uid) => this.clear(uid),
+        count: (uid) => this.count(uid),
+        sessionEmit: (message, uid) => this.sessionEmit(message, uid),
+        signOut: (member) => this.releaseMember(member, { signedOut: true }),
+      });
       ctx.blockConcurrencyWhile(async () => {
         this.uid = (await ctx.storage.get<Uid>("uid")) ?? null;
       });
@@ -88,6 +101,22 @@ export function userObjectClass(app: App) {
         .filter((s) => s.attachment.uid !== null && !s.attachment.gone);
     }
 
+    /** No local socket nor relayed member holds the uid: an unbind now ends its session. */
+    private noneLeft(): boolean {
+      return this.holders().length === 0 && this.members.count() === 0;
+    }
+
+    /** Relayed members count as bound sockets; only local sockets make it online (its holder delivers broadcasts). */
+    protected override holding(): UserState {
+      const here = super.holding();
+      const bound = here.bound + this.members.count();
+      return { ...here, bound, session: bound > 0 };
+    }
+
+    protected relayHolder(): HolderRef {
+      return { kind: "user", name: String(this.ctx.id.name ?? this.uid) };
+    }
+
     /** The registry shard of this uid (README "Scale"). */
     protected registryTarget(): number {
       return shardOf(this.uid as Uid, app.registryShards);
@@ -133,29 +162,132 @@ export function userObjectClass(app: App) {
         await this.redirect(socket, uid, frame as Uint8Array);
         return;
       }
-      // The cap: count and bind in this one synchronous stretch, so two
-      // sign-ins racing in this object cannot both pass.
-      const { cap, policy } = app.signIn;
-      const others = this.bound().filter((s) => s.id !== socket.id);
-      let replaced: EdgeSocket | undefined;
-      if (others.length >= cap) {
-        if (policy !== "replace-oldest") {
-          await this.reply(socket, { kind: "cap", uid, cap, count: others.length });
-          return;
-        }
-        replaced = others.reduce((a, b) => (b.attachment.at < a.attachment.at ? b : a));
-        this.setUid(replaced, null);
+      const taken = this.takeSeat(uid, socket.id, () => this.setUid(socket, uid));
+      if ("refused" in taken) {
+        await this.reply(socket, taken.refused);
+        return;
       }
-      this.setUid(socket, uid);
       // Across objects from here on.
-      if (replaced) {
-        await this.fire("session.clear", replaced, uid);
-        this.close(replaced.ws, CLOSE.replaced, "replaced by a newer sign-in");
-      }
+      await this.replaced(taken.replaced, uid);
       await this.countOutcome("ok");
       const outcome: SignInOutcome = { kind: "ok", uid, size: await this.sizeNow() };
       await this.sendTicket(this.view(socket.ws));
       await this.reply(this.view(socket.ws), outcome);
+    }
+
+    /**
+     * The cap: local sockets and relayed members counted, and the seat taken
+     * (`bind`), in this one synchronous stretch, so sign-ins racing in this
+     * object (local or relayed) cannot both pass. With "replace-oldest" the
+     * oldest seat is unbound here and handed back to finish.
+     */
+    private takeSeat(
+      uid: Uid,
+      except: string | undefined,
+      bind: () => void,
+    ): { refused: SignInOutcome } | { replaced?: EdgeSocket | RelayMember } {
+      const { cap, policy } = app.signIn;
+      const locals = this.bound().filter((s) => s.id !== except);
+      const members = this.members.all();
+      const count = locals.length + members.length;
+      let replaced: EdgeSocket | RelayMember | undefined;
+      if (count >= cap) {
+        if (policy !== "replace-oldest") return { refused: { kind: "cap", uid, cap, count } };
+        const local = locals.reduce<EdgeSocket | undefined>(
+          (a, b) => (a && a.attachment.at <= b.attachment.at ? a : b),
+          undefined,
+        );
+        const member = members[0]; // oldest first
+        replaced = local && (!member || local.attachment.at <= member.at) ? local : member;
+        if (replaced && "ws" in replaced) this.setUid(replaced, null);
+        else if (replaced) this.members.remove(replaced);
+      }
+      bind();
+      return { replaced };
+    }
+
+    /** The seat a "replace-oldest" sign-in took: `session.clear` on it, then it is closed (4001). */
+    private async replaced(seat: EdgeSocket | RelayMember | undefined, uid: Uid): Promise<void> {
+      if (seat === undefined) return;
+      const close = { code: CLOSE.replaced, reason: "replaced by a newer sign-in" };
+      if ("ws" in seat) {
+        await this.fire("session.clear", seat, uid);
+        this.close(seat.ws, close.code, close.reason);
+      } else {
+        await this.fire("session.clear", this.members.view(seat), uid);
+        await this.members.end(seat, close);
+      }
+    }
+
+    // ---------------------------------------------------------------- relayed members (README "Sign-in paths")
+
+    /** A holder asks to bind a socket it holds (its credentials checked there, limits included). */
+    async relayAdmit(member: RelayMember): Promise<SignInOutcome | null> {
+      this.countRequest();
+      const { uid } = member;
+      if (!this.isMine(uid)) return { kind: "error", uid };
+      if (this.uid === null) {
+        this.uid = uid;
+        await this.ctx.storage.put("uid", uid);
+      }
+      if (this.members.get(member.holder, member.id)) return null;
+      const taken = this.takeSeat(uid, undefined, () => this.members.add(member));
+      // Refused: the socket is not bound, so its holder replies, as to any unbound socket there.
+      if ("refused" in taken) return taken.refused;
+      try {
+        await this.replaced(taken.replaced, uid);
+        await this.countOutcome("ok");
+        const outcome: SignInOutcome = { kind: "ok", uid, size: await this.sizeNow() };
+        await this.reply(this.members.view(member), outcome);
+      } catch (e) {
+        // Bound all the same: the holder must not reply a refusal.
+        console.error("sockizy-edge: finishing a relayed sign-in failed:", e);
+      }
+      return null;
+    }
+
+    async relayFrame(holder: HolderRef, id: string, event: string, data: unknown): Promise<boolean> {
+      this.countRequest();
+      const member = this.members.get(holder, id);
+      if (member === undefined) return false;
+      await this.fire(event, this.members.view(member), data);
+      return true;
+    }
+
+    async relayGone(holder: HolderRef, id: string, code: number): Promise<boolean> {
+      this.countRequest();
+      const member = this.members.get(holder, id);
+      if (member === undefined) return false;
+      const view = this.members.view(member);
+      await this.releaseMember(member, { signedOut: false });
+      await this.fire("close", view, code);
+      return true;
+    }
+
+    async relayMembers(holder: HolderRef, ids: string[]): Promise<string[]> {
+      this.countRequest();
+      return ids.filter((id) => this.members.get(holder, id) !== undefined);
+    }
+
+    /** A member signs out (its holder handles its frames again) or its socket closed. */
+    private async releaseMember(member: RelayMember, { signedOut }: { signedOut: boolean }): Promise<void> {
+      const view = this.members.view(member);
+      if (!this.members.remove(member)) return;
+      if (this.noneLeft()) {
+        if (signedOut) await this.bumpEpoch();
+        await this.fire("session.end", view, member.uid);
+      }
+      if (signedOut) await this.members.end(member);
+      await this.syncRegistry();
+    }
+
+    /** The audit, for members: one whose holder no longer holds it open is let go, as by a close. */
+    protected override async auditMembers(): Promise<void> {
+      for (const member of await this.members.lost()) {
+        const view = this.members.view(member);
+        await this.releaseMember(member, { signedOut: false });
+        await this.fire("close", view, 1006);
+      }
     }
 
     private setUid(socket: EdgeSocket, uid: Uid | null): void {
@@ -183,7 +315,7 @@ export function userObjectClass(app: App) {
       // Unbind first, in this turn, so a concurrent sign-in sees the freed slot.
       this.setUid(socket, null);
       if (signedOut) this.tellUnbound(socket);
-      if (this.holders().length === 0) {
+      if (this.noneLeft()) {
         // Signing out the uid's last socket voids its resume tickets (one may
         // still be in flight to the page); a close does not, so a dropped
         // client can come back.
@@ -206,14 +338,20 @@ export function userObjectClass(app: App) {
       this.countRequest();
       if (!this.isMine(uid)) return super.clear(uid);
       const sockets = this.holders();
+      const members = this.members.all();
+      const views = members.map((m) => this.members.view(m));
       for (const s of sockets) {
         this.setUid(s, null);
         this.tellUnbound(s);
       }
+      for (const m of members) this.members.remove(m);
       await this.bumpEpoch();
-      for (const s of sockets) await this.fire("session.clear", s, this.uid);
-      const last = sockets.at(-1);
+      const all: ServerSocket[] = [...sockets, ...views];
+      for (const s of all) await this.fire("session.clear", s, this.uid);
+      const last = sockets.at(-1) ?? views.at(-1);
       if (last) await this.fire("session.end", last, this.uid);
+      // A relayed member's holder handles its frames again (and closes it for a kick).
+      for (const m of members) await this.members.end(m, close);
       if (close) for (const s of sockets) this.close(s.ws, close.code, close.reason);
       await this.syncRegistry();
     }
@@ -221,13 +359,14 @@ export function userObjectClass(app: App) {
     override async count(uid: Uid): Promise<number> {
       this.countRequest();
       if (!this.isMine(uid)) return super.count(uid);
-      return this.bound().length;
+      return this.bound().length + this.members.count();
     }
 
     override async sessionEmit(message: unknown, uid: Uid): Promise<void> {
       this.countRequest();
       if (!this.isMine(uid)) return super.sessionEmit(message, uid);
       for (const s of this.bound()) await this.fire("session", s, message);
+      for (const m of this.members.all()) await this.fire("session", this.members.view(m), message);
     }
 
     protected async gone(socket: EdgeSocket, code: number): Promise<void> {

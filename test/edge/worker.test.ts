@@ -81,10 +81,10 @@ describe("a sign-in sent as an ordinary frame", () => {
     expect(controls(a)).toEqual([]);
   });
 
-  it("answers USER.ERROR to a client that cannot follow the instruction (no sockizy subprotocol)", async () => {
+  it("binds a client that cannot follow the instruction (no sockizy subprotocol) by relay (test/edge/relay.test.ts)", async () => {
     const a = await connect({ ctl: false });
     a.send(signInFrame("D", "13"));
-    await a.waitText("USER.ERROR");
+    await a.waitText("USER.OK | 13 | 1");
     expect(controls(a)).toEqual([]);
   });
 

@@ -1,0 +1,241 @@
+// Sign-in by relay (README "Sign-in paths"): a client that offers no
+// subprotocol (the original sockizy client) signs in with an ordinary frame
+// from a lobby, or from another uid's object, and is bound to its uid's
+// object through the object holding it: the cap counts it, session events
+// and replies reach it, it gets each broadcast once, and it is unbound by a
+// sign-out, a clear, a kick or a close, across evictions, with ghosts
+// repaired by the audit on either side.
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Env } from "../../src/edge/env.js";
+import {
+  adminGet,
+  adminPost,
+  closeOpenClients,
+  connect,
+  signInFrame,
+  signOutFrame,
+  type TestClient,
+  waitSize,
+} from "./helpers.js";
+
+const bindings = env as unknown as Env;
+const user = (uid: string) => bindings.USERS.get(bindings.USERS.idFromName(uid));
+const lobbies = () => [0, 1, 2, 3].map((n) => bindings.LOBBIES.get(bindings.LOBBIES.idFromName(`lobby-${n}`)));
+const registry = (name: string) => bindings.REGISTRY.get(bindings.REGISTRY.idFromName(name));
+
+afterEach(closeOpenClients);
+
+/** An original sockizy client: no subprotocol offered, so it cannot follow the reconnect instruction. */
+const plain = () => connect({ ctl: false });
+
+/** Evicts every object that may hold state, keeping sockets (hibernated). */
+async function hibernateAll() {
+  for (const stub of [user("13"), user("6"), registry("global"), ...lobbies()]) {
+    await evictDurableObject(stub).catch(() => {}); // not running: nothing to evict
+  }
+}
+
+const count = (uid: number) => adminGet(`/admin/count?uid=${uid}`);
+const times = (c: TestClient, text: string) => c.texts.filter((t) => t === text).length;
+/** Control frames (0xffff + JSON) a client got: none for a client that offered no subprotocol. */
+const controls = (c: TestClient) =>
+  c.received.filter((m): m is Uint8Array => typeof m !== "string" && m[0] === 0xff && m[1] === 0xff);
+
+describe("an original sockizy client signing in from the lobby", () => {
+  it("runs the seed scenario, with every object evicted between steps", async () => {
+    const watcher = await plain();
+    const a = await plain();
+    a.send(signInFrame("D", "13"));
+    await a.until((c) => times(c, "USER.OK | 13 | 1") === 2); // its reply and the broadcast
+    await watcher.waitText("USER.OK | 13 | 1");
+    expect(await count(13)).toEqual({ uid: "13", count: 1 });
+    await hibernateAll();
+
+    // The cap counts the relayed socket, for a relayed sign-in and a direct one alike.
+    const b = await plain();
+    b.send(signInFrame("D", "13"));
+    await b.waitText("USER.MAX.CONN | 1 | 1");
+    const direct = await connect({ signIn: ["D", "13"], ctl: false, viaQuery: true });
+    await direct.waitText("USER.MAX.CONN | 1 | 1");
+    await hibernateAll();
+
+    const bad = await plain();
+    bad.send(signInFrame("D", "12"));
+    await bad.waitText("USER.BAD | D | 12");
+    await hibernateAll();
+
+    const c = await plain();
+    c.send(signInFrame("D", "6"));
+    await c.until((x) => times(x, "USER.OK | 6 | 2") === 2);
+    for (const x of [watcher, a, b, direct, bad]) await x.waitText("USER.OK | 6 | 2");
+    // Each broadcast reached each socket once: the relayed ones through their holder only.
+    expect(a.texts).toEqual(["USER.OK | 13 | 1", "USER.OK | 13 | 1", "USER.OK | 6 | 2"]);
+    expect(watcher.texts).toEqual(["USER.OK | 13 | 1", "USER.OK | 6 | 2"]);
+    expect(b.texts).toEqual(["USER.MAX.CONN | 1 | 1", "USER.OK | 6 | 2"]);
+    expect(await adminGet("/admin/size")).toEqual({ size: 2 });
+    await hibernateAll();
+
+    // The sign-out frame goes to user 13's handlers, which unbind the relayed socket.
+    a.send(signOutFrame());
+    await waitSize(1);
+    expect(await count(13)).toEqual({ uid: "13", count: 0 });
+    await hibernateAll();
+
+    // The freed slot: the refused socket signs in in-band, by relay.
+    b.send(signInFrame("D", "13"));
+    await b.until((x) => times(x, "USER.OK | 13 | 2") === 2);
+    await a.waitText("USER.OK | 13 | 2");
+    await hibernateAll();
+
+    // The signed-out socket is handled in its lobby again and meets the cap.
+    a.send(signInFrame("D", "13"));
+    await a.waitText("USER.MAX.CONN | 1 | 1");
+
+    // A close frees the slot too.
+    b.close();
+    await b.closed;
+    await waitSize(1);
+    await hibernateAll();
+    a.send(signInFrame("D", "13"));
+    await a.until((x) => times(x, "USER.OK | 13 | 2") === 2);
+    for (const x of [watcher, a, b, c, direct, bad]) expect(controls(x)).toEqual([]);
+  });
+
+  it("ignores a second sign-in on a relayed socket", async () => {
+    const a = await plain();
+    a.send(signInFrame("D", "13"));
+    await a.waitText("USER.OK | 13 | 1");
+    a.send(signInFrame("D", "13"));
+    a.send(signInFrame("D", "6"));
+    const barrier = await connect({ signIn: ["D", "6"] });
+    await barrier.waitText("USER.OK | 6 | 2");
+    await a.waitText("USER.OK | 6 | 2");
+    expect(a.texts).toEqual(["USER.OK | 13 | 1", "USER.OK | 13 | 1", "USER.OK | 6 | 2"]);
+    expect(await count(13)).toEqual({ uid: "13", count: 1 });
+  });
+});
+
+describe("an original sockizy client signing in from another uid's object", () => {
+  it("is relayed from user 6's object to user 13's, and comes back on sign-out", async () => {
+    const a = await connect({ signIn: ["D", "6"], ctl: false, viaQuery: true });
+    await a.waitText("USER.OK | 6 | 1");
+    a.send(signOutFrame());
+    await waitSize(0);
+    a.send(signInFrame("D", "13"));
+    await a.until((c) => times(c, "USER.OK | 13 | 1") === 2);
+    expect(await count(13)).toEqual({ uid: "13", count: 1 });
+    expect(await count(6)).toEqual({ uid: "6", count: 0 });
+    await hibernateAll();
+    a.send(signOutFrame());
+    await waitSize(0);
+    // Back in user 6's object, unbound: it signs in there in place.
+    a.send(signInFrame("D", "6"));
+    await a.until((c) => times(c, "USER.OK | 6 | 1") === 3);
+    expect(await count(6)).toEqual({ uid: "6", count: 1 });
+  });
+});
+
+describe("broadcasts", () => {
+  it("reach a relayed socket exactly once, whoever holds it", async () => {
+    const fromLobby = await plain();
+    fromLobby.send(signInFrame("D", "13"));
+    await fromLobby.waitText("USER.OK | 13 | 1");
+    const from6 = await connect({ signIn: ["D", "6"], ctl: false, viaQuery: true });
+    await from6.waitText("USER.OK | 6 | 2");
+    from6.send(signOutFrame());
+    await waitSize(1);
+    // user 13's object, user 6's object and a lobby all hold sockets now; cap 1 refuses this one.
+    from6.send(signInFrame("D", "13"));
+    await from6.waitText("USER.MAX.CONN | 1 | 1");
+    const local = await connect({ signIn: ["D", "13"] });
+    await local.waitText("USER.MAX.CONN | 1 | 1");
+    expect(await adminPost("/admin/text", { text: "hello all" })).toHaveProperty("status", 200);
+    for (const c of [fromLobby, from6, local]) await c.waitText("hello all");
+    // A later broadcast is the barrier: a second copy would have arrived before it.
+    expect(await adminPost("/admin/text", { text: "barrier" })).toHaveProperty("status", 200);
+    for (const c of [fromLobby, from6, local]) await c.waitText("barrier");
+    for (const c of [fromLobby, from6, local]) expect(times(c, "hello all")).toBe(1);
+  });
+});
+
+describe("unbinding a relayed socket", () => {
+  it("clear: session.clear, unbound, still connected, can sign in again", async () => {
+    const a = await plain();
+    a.send(signInFrame("D", "13"));
+    await a.waitText("USER.OK | 13 | 1");
+    await hibernateAll();
+    expect(await adminPost("/admin/clear", { uid: 13 })).toHaveProperty("status", 200);
+    await waitSize(0);
+    expect(await count(13)).toEqual({ uid: "13", count: 0 });
+    await hibernateAll();
+    a.send(signInFrame("D", "13"));
+    await a.until((c) => times(c, "USER.OK | 13 | 1") === 4);
+    expect(a.closeCode).toBeUndefined();
+  });
+
+  it("kick: closed with 4003 and unbound", async () => {
+    const a = await plain();
+    a.send(signInFrame("D", "13"));
+    await a.waitText("USER.OK | 13 | 1");
+    await hibernateAll();
+    expect(await adminPost("/admin/clear", { uid: 13, kick: true })).toHaveProperty("status", 200);
+    expect(await a.closed).toBe(4003);
+    await waitSize(0);
+    const b = await plain();
+    b.send(signInFrame("D", "13"));
+    await b.waitText("USER.OK | 13 | 1");
+  });
+});
+
+describe("no ghost relays", () => {
+  it("the user object lets go of a member whose holder was reset without close events", async () => {
+    const a = await plain();
+    a.send(signInFrame("D", "13"));
+    await a.waitText("USER.OK | 13 | 1");
+    expect(await adminGet("/admin/size")).toEqual({ size: 1 });
+    for (const l of lobbies()) await evictDurableObject(l, { webSockets: "close" }).catch(() => {});
+    // Only user 13's audit can notice: the lobby has no sockets left and no events ran.
+    expect(await runDurableObjectAlarm(user("13"))).toBe(true);
+    await waitSize(0);
+    expect(await count(13)).toEqual({ uid: "13", count: 0 });
+    // Holding nothing, the user object stops its audit.
+    expect(await runDurableObjectAlarm(user("13"))).toBe(false);
+    const b = await plain();
+    b.send(signInFrame("D", "13"));
+    await b.waitText("USER.OK | 13 | 1");
+  });
+
+  it("the holder lets go of a relay its user object no longer has", async () => {
+    const a = await plain();
+    a.send(signInFrame("D", "13"));
+    await a.waitText("USER.OK | 13 | 1");
+    // As if a clear's call to the holder had been lost: the member is gone from user 13's object only.
+    await runInDurableObject(user("13"), (_instance: unknown, state: DurableObjectState) => {
+      state.storage.sql.exec("DELETE FROM relayed");
+    });
+    // Until the holder's audit runs, the socket still counts as signed in there: a sign-in is ignored.
+    for (const l of lobbies()) await runDurableObjectAlarm(l);
+    a.send(signInFrame("D", "13"));
+    await a.until((c) => times(c, "USER.OK | 13 | 1") === 4);
+  });
+});
+
+describe("a race of relayed and direct sign-ins for one uid", () => {
+  it("admits exactly the cap", async () => {
+    const relayed = await Promise.all(Array.from({ length: 6 }, () => plain()));
+    for (const c of relayed) c.send(signInFrame("D", "13"));
+    const direct = await Promise.all(Array.from({ length: 6 }, () => connect({ signIn: ["D", "13"] })));
+    const all = [...relayed, ...direct];
+    // The bound socket gets "USER.OK | 13 | 1" twice (its reply and the broadcast); every other socket the broadcast once.
+    const bound = (c: TestClient) => times(c, "USER.OK | 13 | 1") === 2;
+    for (const c of all) await c.until((x) => bound(x) || x.texts.includes("USER.MAX.CONN | 1 | 1"));
+    const ok = all.filter(bound);
+    const refused = all.filter((c) => c.texts.includes("USER.MAX.CONN | 1 | 1"));
+    expect(ok.length).toBe(1);
+    expect(refused.length).toBe(all.length - 1);
+    expect(await count(13)).toEqual({ uid: "13", count: 1 });
+    expect(await adminGet("/admin/size")).toEqual({ size: 1 });
+  });
+});
