@@ -165,24 +165,25 @@ describe("the seed scenario over TCP", () => {
 });
 
 describe("sign-in paths", () => {
-  it("(a) no subprotocol, sign-in as an ordinary message from the lobby: USER.ERROR, or USER.BAD; nothing bound", async () => {
+  it("(a) no subprotocol, sign-in as an ordinary message from the lobby: bound by relay, or USER.BAD", async () => {
+    // The whole scenario this way: test/tcp/relay-seed-scenario.test.ts.
     const watcher = await client("watcher");
     const anon = await client("anon");
     expect(anon.protocol).toBe("");
     anon.send(signInFrame("D", "13"));
-    await anon.waitText("USER.ERROR");
+    await anon.waitText("USER.OK | 13 | 1", 2);
     const anonBad = await client("anonBad");
     anonBad.send(signInFrame("D", "12"));
     await anonBad.waitText("USER.BAD | D | 12");
-    expect(await size()).toBe(0);
+    expect(await size()).toBe(1);
 
-    // Neither was broadcast nor closed; a later broadcast proves it.
+    // Neither was closed; a later broadcast proves it.
     const u6 = await client("u6", inQuery("D", "6"));
-    await u6.waitText("USER.OK | 6 | 1", 2);
-    for (const c of [watcher, anon, anonBad]) await c.waitText("USER.OK | 6 | 1");
-    expect(watcher.texts).toEqual(["USER.OK | 6 | 1"]);
-    expect(anon.texts).toEqual(["USER.ERROR", "USER.OK | 6 | 1"]);
-    expect(anonBad.texts).toEqual(["USER.BAD | D | 12", "USER.OK | 6 | 1"]);
+    await u6.waitText("USER.OK | 6 | 2", 2);
+    for (const c of [watcher, anon, anonBad]) await c.waitText("USER.OK | 6 | 2");
+    expect(watcher.texts).toEqual(["USER.OK | 13 | 1", "USER.OK | 6 | 2"]);
+    expect(anon.texts).toEqual(["USER.OK | 13 | 1", "USER.OK | 13 | 1", "USER.OK | 6 | 2"]);
+    expect(anonBad.texts).toEqual(["USER.BAD | D | 12", "USER.OK | 6 | 2"]);
     // A client that did not offer "sockizy" gets no control frame.
     expect(anon.binaries).toEqual([]);
     for (const c of [watcher, anon, anonBad]) expect(c.closeCode, c.name).toBeUndefined();
