@@ -5,7 +5,7 @@
 //
 // Figures below are from Node 20 on the project's 2-core machine (README
 // "Benchmark"). The costs that decide the paths: making a subarray view
-// (~90 ns, more than writing a short string), a TextDecoder call (55-150 ns
+// (25-90 ns, more than writing a short string), a TextDecoder call (55-150 ns
 // before any byte is read), and first use of a string built by joining
 // pieces of 13 chars or more, which V8 keeps as a rope and flattens then.
 
