@@ -222,8 +222,18 @@ describe("no ghost relays", () => {
   });
 });
 
-describe("a race of relayed and direct sign-ins for one uid", () => {
-  it("admits exactly the cap", async () => {
+describe("a race of sign-ins for one uid", () => {
+  it("admits exactly the cap among relayed sign-ins from every lobby", async () => {
+    const relayed = await Promise.all(Array.from({ length: 12 }, () => plain()));
+    for (const c of relayed) c.send(signInFrame("D", "13"));
+    const bound = (c: TestClient) => times(c, "USER.OK | 13 | 1") === 2;
+    for (const c of relayed) await c.until((x) => bound(x) || x.texts.includes("USER.MAX.CONN | 1 | 1"));
+    expect(relayed.filter(bound).length).toBe(1);
+    expect(relayed.filter((c) => c.texts.includes("USER.MAX.CONN | 1 | 1")).length).toBe(11);
+    expect(await count(13)).toEqual({ uid: "13", count: 1 });
+  });
+
+  it("admits exactly the cap among relayed and direct sign-ins", async () => {
     const relayed = await Promise.all(Array.from({ length: 6 }, () => plain()));
     for (const c of relayed) c.send(signInFrame("D", "13"));
     const direct = await Promise.all(Array.from({ length: 6 }, () => connect({ signIn: ["D", "13"] })));
