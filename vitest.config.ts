@@ -7,18 +7,24 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+// The four projects run at once on CI's 2 cores: a test that takes 2 s alone
+// may take 10 there. Deadlines inside the tests say what is slow; these only
+// stop a run that hangs.
+const LOADED_MACHINE = { testTimeout: 30_000, hookTimeout: 60_000 };
+
 export default defineConfig({
   test: {
     reporters: ["default", "./test/support/summary-reporter.ts"],
     projects: [
       {
-        test: { name: "package", include: ["test/package/**/*.test.ts"], environment: "node" },
+        test: { name: "package", include: ["test/package/**/*.test.ts"], environment: "node", ...LOADED_MACHINE },
       },
       {
         test: {
           name: "node",
           include: ["test/protocol/**/*.test.ts", "test/client/**/*.test.ts", "test/tcp/**/*.test.ts"],
           environment: "node",
+          ...LOADED_MACHINE,
         },
       },
       {
@@ -28,12 +34,12 @@ export default defineConfig({
             miniflare: { bindings: { ADMIN_SECRET: "test-admin-secret", TICKET_SECRET: "test-ticket-secret" } },
           }),
         ],
-        test: { name: "workers", include: ["test/edge/*.test.ts"] },
+        test: { name: "workers", include: ["test/edge/*.test.ts"], ...LOADED_MACHINE },
       },
       {
         // The probe application: session events in text, cap 2, replace-oldest, no admin secret.
         plugins: [cloudflareTest({ wrangler: { configPath: "./test/edge/probe/wrangler.toml" } })],
-        test: { name: "workers-probe", include: ["test/edge/probe/*.test.ts"] },
+        test: { name: "workers-probe", include: ["test/edge/probe/*.test.ts"], ...LOADED_MACHINE },
       },
     ],
   },

@@ -271,6 +271,9 @@ async function run(design: Design, o: Options): Promise<Run> {
           }
         : {}),
     };
+  } catch (e) {
+    console.error(`${design}: ${e instanceof Error ? e.message : e}; the server's last lines:\n${server.log().slice(-3000)}`);
+    throw e;
   } finally {
     await server.stop();
   }

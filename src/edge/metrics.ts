@@ -5,8 +5,9 @@
 // (one integer add per request). User objects and lobbies store the map
 // with the writes they make anyway and hand it to their registry shard with
 // their next report, or to the global object when it scrapes them; registry
-// objects keep theirs in SQLite with the change they make. No request
-// anywhere makes an extra call or an extra round trip for metrics.
+// objects write theirs to SQLite with the next change they make (a
+// broadcast or a scrape writes nothing). No request anywhere makes an extra
+// call or an extra write for metrics.
 
 export type Counters = Record<string, number>;
 

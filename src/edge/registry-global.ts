@@ -50,6 +50,7 @@ export class RegistryGlobal {
     this.version += 1;
     this.store.setNumber("total", this.total);
     this.store.setNumber("version", this.version);
+    this.store.flushCounters();
     return { version: this.version, others: this.total - counts.users };
   }
 
@@ -57,6 +58,7 @@ export class RegistryGlobal {
     this.store.count(C.requests("RegistryGlobal"));
     if (online) this.sql.exec("INSERT OR IGNORE INTO lobbies (shard) VALUES (?)", shard);
     else this.sql.exec("DELETE FROM lobbies WHERE shard = ?", shard);
+    this.store.flushCounters();
   }
 
   size(): number {

@@ -4,6 +4,8 @@
 export class RegistryStore {
   readonly sql: SqlStorage;
   private readonly cache = new Map<string, number>();
+  /** Counters not yet written. */
+  private readonly pending = new Map<string, number>();
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = storage.sql;
@@ -32,13 +34,25 @@ export class RegistryStore {
     );
   }
 
-  /** Adds to a counter: one SQLite upsert in the request's own transaction (README "Metrics"). */
+  /**
+   * Adds to a counter (README "Metrics"): in memory, written by the next
+   * request that writes anyway (`flushCounters`, in its own transaction),
+   * so a read-only request such as a broadcast writes nothing.
+   */
   count(name: string, by = 1): void {
-    this.sql.exec(
-      "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
-      name,
-      by,
-    );
+    this.pending.set(name, (this.pending.get(name) ?? 0) + by);
+  }
+
+  /** Writes the counters added since the last flush; called by requests that change state. */
+  flushCounters(): void {
+    for (const [name, by] of this.pending) {
+      this.sql.exec(
+        "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
+        name,
+        by,
+      );
+    }
+    this.pending.clear();
   }
 
   counters(): Record<string, number> {
@@ -46,6 +60,7 @@ export class RegistryStore {
     for (const r of this.sql.exec<{ name: string; value: number }>("SELECT name, value FROM counters")) {
       out[r.name] = r.value;
     }
+    for (const [name, by] of this.pending) out[name] = (out[name] ?? 0) + by;
     return out;
   }
 
