@@ -25,11 +25,11 @@ export interface RelayMember {
   at: number;
 }
 
-/** What the user object of a relayed member calls on the holder; `uid` must match the socket's relay. */
+/** What the user object of a relayed member calls on the holder. */
 export interface RelayHolderRpc {
-  /** A frame to the socket. */
+  /** A frame to the socket (also after the relay ended: a handler may still hold it). */
   relaySend(id: string, uid: Uid, frame: Frame): Promise<void>;
-  /** The member was unbound (sign-out, clear): its frames are handled here again; with `close`, it is closed (kick, replace). */
+  /** The member was unbound (sign-out, clear): its frames are handled here again; with `close`, it is closed (kick, replace). Ignored unless relayed to uid. */
   relayEnd(id: string, uid: Uid, close?: { code: number; reason: string }): Promise<void>;
   /** `socket.disconnect()`: closed, then unbound by its close as a local socket. */
   relayClose(id: string, uid: Uid, code: number, reason: string): Promise<void>;

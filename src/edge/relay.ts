@@ -127,9 +127,11 @@ export class Relay {
 
   // ---------------------------------------------------------------- calls from the user objects
 
-  send(id: string, uid: Uid, frame: Frame): void {
-    const socket = this.socket(id);
-    if (socket && String(socket.attachment.relay) === String(uid)) socket.send(frame);
+  // A send or close from a user object is carried out even once the relay
+  // has ended: a handler still holding the socket (it sent after
+  // `session.delete()`, say) reaches it, as it would a local socket.
+  send(id: string, frame: Frame): void {
+    this.socket(id)?.send(frame);
   }
 
   end(id: string, uid: Uid, close?: { code: number; reason: string }): void {
@@ -139,9 +141,9 @@ export class Relay {
     if (close) this.host.close(socket.ws, close.code, close.reason);
   }
 
-  close(id: string, uid: Uid, code: number, reason: string): void {
+  close(id: string, code: number, reason: string): void {
     const socket = this.socket(id);
-    if (socket && String(socket.attachment.relay) === String(uid)) this.host.close(socket.ws, code, reason);
+    if (socket) this.host.close(socket.ws, code, reason);
   }
 
   check(uid: Uid, ids: string[]): string[] {

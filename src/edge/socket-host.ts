@@ -356,9 +356,9 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   protected abstract relayHolder(): HolderRef;
 
   // The holder's RPC (README "Sign-in paths"): calls from the user object of a socket relayed from here.
-  async relaySend(id: string, uid: Uid, frame: Frame): Promise<void> {
+  async relaySend(id: string, _uid: Uid, frame: Frame): Promise<void> {
     this.countRequest();
-    this.relay.send(id, uid, frame);
+    this.relay.send(id, frame);
   }
 
   async relayEnd(id: string, uid: Uid, close?: { code: number; reason: string }): Promise<void> {
@@ -366,9 +366,9 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
     this.relay.end(id, uid, close);
   }
 
-  async relayClose(id: string, uid: Uid, code: number, reason: string): Promise<void> {
+  async relayClose(id: string, _uid: Uid, code: number, reason: string): Promise<void> {
     this.countRequest();
-    this.relay.close(id, uid, code, reason);
+    this.relay.close(id, code, reason);
   }
 
   async relayCheck(uid: Uid, ids: string[]): Promise<string[]> {
