@@ -23,16 +23,25 @@ interface Options {
   rounds: number;
   broadcasts: number;
   out: string;
+  /** "both" (default), or one design alone (for looking at it, not for the ratio). */
+  only: string;
 }
 
 function options(): Options {
-  const o: Options = { users: 2000, concurrency: 50, rounds: 2, broadcasts: 5, out: "dist/bench-scale.json" };
+  const o: Options = {
+    users: 2000,
+    concurrency: 50,
+    rounds: 2,
+    broadcasts: 5,
+    out: "dist/bench-scale.json",
+    only: "both",
+  };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]?.replace(/^--/, "") as keyof Options;
     const value = argv[i + 1];
     if (!(key in o) || value === undefined) throw new Error(`unknown option ${argv[i]}`);
-    (o as unknown as Record<string, unknown>)[key] = key === "out" ? value : Number(value);
+    (o as unknown as Record<string, unknown>)[key] = key === "out" || key === "only" ? value : Number(value);
   }
   return o;
 }
@@ -272,7 +281,14 @@ async function run(design: Design, o: Options): Promise<Run> {
         : {}),
     };
   } catch (e) {
-    console.error(`${design}: ${e instanceof Error ? e.message : e}; the server's last lines:\n${server.log().slice(-3000)}`);
+    console.error(
+      `${design}: ${e instanceof Error ? e.message : e}; the server's last lines:\n${server
+        .log()
+        .split("\n")
+        .filter((l) => !l.includes(" 101 Switching Protocols"))
+        .slice(-60)
+        .join("\n")}`,
+    );
     throw e;
   } finally {
     await server.stop();
@@ -308,13 +324,14 @@ async function main(): Promise<void> {
   for (let round = 0; round < o.rounds; round++) {
     // ABBA...: each design goes first in every other round, so a drift of the machine's speed cancels out.
     const order = round % 2 === 0 ? (["ours", "baseline"] as const) : (["baseline", "ours"] as const);
-    for (const design of order) {
+    for (const design of order.filter((d) => o.only === "both" || o.only === d)) {
       const r = await run(design, o);
       print(r, o);
       runs.push(r);
     }
   }
   const of = (d: Design) => runs.filter((r) => r.design === d);
+  if (o.only !== "both") return;
   const rate =
     median(of("ours").map((r) => r.signInsPerSecond)) / median(of("baseline").map((r) => r.signInsPerSecond));
   const bcast = median(of("ours").map((r) => r.broadcastMs)) / median(of("baseline").map((r) => r.broadcastMs));

@@ -79,7 +79,7 @@ export function lobbyObjectClass(app: App) {
     /** For a scrape: cumulative counters (stored with its outcome writes; never handed on). */
     async stats(): Promise<LobbyStats> {
       this.countRequest();
-      return { shard: this.shard ?? -1, sockets: this.live().length, counters: { ...this.counters } };
+      return { shard: this.shard ?? -1, sockets: this.live().length, counters: await this.allCounters() };
     }
 
     protected async signInHere(socket: EdgeSocket, uid: Uid, frame: Uint8Array): Promise<void> {

@@ -34,7 +34,8 @@ export type MemberOwner = Pick<SocketOwner, "io" | "encode" | "clear" | "count" 
 };
 
 export class RelayedMembers {
-  private readonly sql: SqlStorage;
+  private readonly sqlStorage: SqlStorage;
+  private made = false;
   private readonly holders = new Map<string, RelayHolderRpc>();
   /** One view per member for the instance's life (rebuilt from its row after a wake), as for local sockets. */
   private readonly views = new Map<string, RelayedSocket>();
@@ -44,12 +45,20 @@ export class RelayedMembers {
     private readonly env: Env,
     private readonly owner: MemberOwner,
   ) {
-    this.sql = ctx.storage.sql;
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS relayed (
-      kind TEXT NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL,
-      uid TEXT NOT NULL, at INTEGER NOT NULL,
-      PRIMARY KEY (kind, name, id)
-    )`);
+    this.sqlStorage = ctx.storage.sql;
+  }
+
+  /** The table, made at first use rather than at every wake (a broadcast's `deliver` touches no storage). */
+  private get sql(): SqlStorage {
+    if (!this.made) {
+      this.sqlStorage.exec(`CREATE TABLE IF NOT EXISTS relayed (
+        kind TEXT NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL,
+        uid TEXT NOT NULL, at INTEGER NOT NULL,
+        PRIMARY KEY (kind, name, id)
+      )`);
+      this.made = true;
+    }
+    return this.sqlStorage;
   }
 
   /** Every member, oldest first. */

@@ -95,8 +95,7 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   protected registry: RegistryClient;
   /** Metrics not yet handed on (README "Metrics"): kept in memory, stored with the writes the object makes anyway. */
   protected counters: Counters = {};
-  /** Whether storage holds a "metrics" entry (so a hand-over deletes it). */
-  private countersStored = true;
+
   /** Sockets whose sign-in awaits `authenticate`. In memory is enough: an object does not hibernate mid-await. */
   private readonly signingIn = new Set<string>();
   private lastAt = 0;
@@ -121,11 +120,7 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
       (name, data) => this.encode(name, data),
       () => this.sizeHere(),
     );
-    ctx.blockConcurrencyWhile(async () => {
-      const stored = await ctx.storage.get<Counters>("metrics");
-      this.counters = stored ?? {};
-      this.countersStored = stored !== undefined;
-    });
+
     // The heartbeat is answered by the runtime, even while the object hibernates.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
   }
@@ -173,6 +168,7 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    await this.ready();
     const socket = this.view(ws);
     const size = typeof message === "string" ? utf8Length(message) : message.byteLength;
     if (size > this.app.maxPayload) {
@@ -205,6 +201,7 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    await this.ready();
     if (!NO_CLOSE_FRAME.has(code)) {
       // Answer the client's close (RFC 6455 section 5.5.1), echoing its code
       // when the runtime can send it (it refuses e.g. 1004), else with none.
@@ -223,6 +220,7 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
+    await this.ready();
     await this.goneOnceLogged(ws, 1006);
   }
 
@@ -455,25 +453,41 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
     if (outcome !== "ok") await this.storeCounters();
   }
 
+  /**
+   * `counters` holds what was counted since the last store or hand-over;
+   * storage's "metrics" what was stored and not yet handed on. Neither is
+   * read at a wake (a broadcast's `deliver` touches no storage).
+   */
   private async storeCounters(): Promise<void> {
-    this.countersStored = true;
-    await this.ctx.storage.put("metrics", this.counters);
+    const stored = (await this.ctx.storage.get<Counters>("metrics")) ?? {};
+    for (const [k, v] of Object.entries(this.counters)) bump(stored, k, v);
+    this.counters = {};
+    await this.ctx.storage.put("metrics", stored);
+  }
+
+  /** Counters stored and in memory, without handing them on (a lobby's scrape). */
+  protected async allCounters(): Promise<Counters> {
+    const all = { ...((await this.ctx.storage.get<Counters>("metrics")) ?? {}) };
+    for (const [k, v] of Object.entries(this.counters)) bump(all, k, v);
+    return all;
   }
 
   /** Hands the counters on (with a registry report); `restore` puts them back if that call failed. */
   protected async takeCounters(): Promise<{ counters: Counters; restore: () => Promise<void> }> {
-    const counters = this.counters;
+    const stored = await this.ctx.storage.get<Counters>("metrics");
+    const counters = stored ?? {};
+    for (const [k, v] of Object.entries(this.counters)) bump(counters, k, v);
     this.counters = {};
-    if (this.countersStored) {
-      this.countersStored = false;
-      await this.ctx.storage.delete("metrics");
-    }
+    if (stored) await this.ctx.storage.delete("metrics");
     const restore = async () => {
       for (const [k, v] of Object.entries(counters)) bump(this.counters, k, v);
       await this.storeCounters();
     };
     return { counters, restore };
   }
+
+  /** Runs before an event that may need the object's own facts from storage (not before `deliver`). */
+  protected async ready(): Promise<void> {}
 
   /** `io.session.size()` from this object. */
   protected abstract sizeHere(): Promise<number>;
