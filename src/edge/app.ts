@@ -127,6 +127,13 @@ export interface AppOptions<P extends PacketMaps, K extends keyof ReceiveMap<P> 
   /** How long a broadcast waits for one object before counting it failed, in ms. Default 5 s. */
   readonly broadcastTimeoutMs?: number;
   /**
+   * A socket of a sockizy client (it heartbeats: `#ping` every 25 s, README
+   * "The client") whose last ping the runtime answered longer ago than this,
+   * in ms, is gone: the audit, or a sign-in the cap would refuse, closes and
+   * unbinds it (README "Dead holders"). Default 45 s.
+   */
+  readonly heartbeatTimeoutMs?: number;
+  /**
    * Sockets one lobby accepts before the Worker tries another (a Durable
    * Object holds at most 32,768 hibernatable WebSockets). Default 30,000.
    */
@@ -149,6 +156,7 @@ export interface App<P extends PacketMaps = PacketMaps> {
   readonly registryShards: number;
   readonly sizeFlushMs: number;
   readonly broadcastTimeoutMs: number;
+  readonly heartbeatTimeoutMs: number;
   readonly lobbyCapacity: number;
   readonly limits: Limits;
   readonly origins: Origins;
@@ -164,6 +172,7 @@ export const DEFAULTS = {
   registryShards: 64,
   sizeFlushMs: 250,
   broadcastTimeoutMs: 5_000,
+  heartbeatTimeoutMs: 45_000,
   lobbyCapacity: 30_000,
 } as const;
 
@@ -194,6 +203,7 @@ export function defineApp<
     registryShards: whole("registryShards", options.registryShards ?? DEFAULTS.registryShards),
     sizeFlushMs: whole("sizeFlushMs", options.sizeFlushMs ?? DEFAULTS.sizeFlushMs),
     broadcastTimeoutMs: whole("broadcastTimeoutMs", options.broadcastTimeoutMs ?? DEFAULTS.broadcastTimeoutMs),
+    heartbeatTimeoutMs: whole("heartbeatTimeoutMs", options.heartbeatTimeoutMs ?? DEFAULTS.heartbeatTimeoutMs),
     lobbyCapacity: whole("lobbyCapacity", Math.min(options.lobbyCapacity ?? DEFAULTS.lobbyCapacity, 32_768)),
     limits: resolveLimits(options.limits as LimitOptions<unknown> | false | undefined),
     origins: resolveOrigins(options.origins),

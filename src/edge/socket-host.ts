@@ -501,10 +501,7 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
    */
   protected async audit(): Promise<void> {
     await this.ctx.storage.setAlarm(Date.now() + this.app.auditMs);
-    // A socket that closed without its close event ever running still holds its uid: let it go.
-    for (const ws of this.ctx.getWebSockets()) {
-      if (ws.readyState === WebSocket.READY_STATE_CLOSED) await this.goneOnce(ws, 1006);
-    }
+    await this.reapDead();
     // Relays whose other end is gone (README "Sign-in paths"), from both sides.
     await this.relay.audit(this.live());
     await this.auditMembers();
@@ -515,6 +512,40 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
 
   /** A user object lets go of relayed members whose sockets are gone. */
   protected async auditMembers(): Promise<void> {}
+
+  /**
+   * Lets go of sockets that are provably gone (README "Dead holders"): one
+   * that closed without its close event ever running, and one of a client
+   * that heartbeats (the `sockizy` subprotocol) whose last ping the runtime
+   * answered (`getWebSocketAutoResponseTimestamp`, kept while the object
+   * hibernates) more than `heartbeatTimeoutMs` ago, or that never pinged
+   * that long after it was accepted (an upgrade the client never saw
+   * complete). Each is closed and unbound as by a close. Resolves to how
+   * many it let go.
+   */
+  protected async reapDead(): Promise<number> {
+    let reaped = 0;
+    const now = Date.now();
+    for (const ws of this.ctx.getWebSockets()) {
+      if (ws.readyState === WebSocket.READY_STATE_CLOSED) {
+        await this.goneOnce(ws, 1006);
+        reaped++;
+        continue;
+      }
+      const { attachment } = this.view(ws);
+      if (ws.readyState !== WebSocket.READY_STATE_OPEN || !attachment.ctl || attachment.gone) continue;
+      const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+      if (now - Math.max(attachment.at, pinged) <= this.app.heartbeatTimeoutMs) continue;
+      try {
+        ws.close(1001, "no heartbeat");
+      } catch {
+        // the runtime may already consider it closed
+      }
+      await this.goneOnceLogged(ws, 1006);
+      reaped++;
+    }
+    return reaped;
+  }
 }
 
 function randomId(): string {

@@ -175,6 +175,7 @@ export function userObjectClass(app: App) {
         await this.redirect(socket, uid, frame as Uint8Array);
         return;
       }
+      await this.reapIfFull(socket.id);
       const taken = this.takeSeat(uid, socket.id, () => this.setUid(socket, uid));
       if ("refused" in taken) {
         await this.reply(socket, taken.refused);
@@ -186,6 +187,12 @@ export function userObjectClass(app: App) {
       const outcome: SignInOutcome = { kind: "ok", uid, size: await this.sizeNow() };
       await this.sendTicket(this.view(socket.ws));
       await this.reply(this.view(socket.ws), outcome);
+    }
+
+    /** Before a sign-in the cap would refuse, dead holders are let go (README "Dead holders"). */
+    private async reapIfFull(except: string | undefined): Promise<void> {
+      const held = this.bound().filter((s) => s.id !== except).length + this.members.count();
+      if (held >= app.signIn.cap) await this.reapDead();
     }
 
     /**
@@ -244,6 +251,8 @@ export function userObjectClass(app: App) {
         this.uid = uid;
         await this.ctx.storage.put("uid", uid);
       }
+      if (this.members.get(member.holder, member.id)) return null;
+      await this.reapIfFull(undefined);
       if (this.members.get(member.holder, member.id)) return null;
       const taken = this.takeSeat(uid, undefined, () => this.members.add(member));
       // Refused: the socket is not bound, so its holder replies, as to any unbound socket there.

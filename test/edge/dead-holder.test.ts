@@ -1,0 +1,70 @@
+// Dead holders are reaped (README "Dead holders"): a sockizy client's socket
+// whose heartbeat stopped (or never started) gives up its slot to the next
+// sign-in the cap would refuse, and to the audit. Time is moved by ageing
+// the socket's accept time in its attachment, as heartbeatTimeoutMs passing would.
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Env } from "../../src/edge/env.js";
+import { adminGet, closeOpenClients, connect, waitSize } from "./helpers.js";
+
+const bindings = env as unknown as Env;
+const user = (uid: string) => bindings.USERS.get(bindings.USERS.idFromName(uid));
+
+/** Makes every socket of uid's object look accepted `ms` ago. */
+async function age(uid: string, ms: number): Promise<void> {
+  await runInDurableObject(user(uid), (instance: unknown, state: DurableObjectState) => {
+    const host = instance as { view(ws: WebSocket): { attachment: { at: number }; save(): void } };
+    for (const ws of state.getWebSockets()) {
+      const socket = host.view(ws);
+      socket.attachment.at -= ms;
+      socket.save();
+    }
+  });
+}
+
+afterEach(closeOpenClients);
+
+describe("a sign-in the cap would refuse", () => {
+  it("takes the slot of a sockizy client that never pinged within heartbeatTimeoutMs, which is closed", async () => {
+    const dead = await connect({ signIn: ["D", "13"] });
+    await dead.waitText("USER.OK | 13 | 1");
+    await age("13", 60_000);
+    const next = await connect({ signIn: ["D", "13"] });
+    await next.waitText("USER.OK | 13 | 1");
+    expect(next.texts).not.toContain("USER.MAX.CONN | 1 | 1");
+    expect(await dead.closed).toBe(1001);
+  });
+
+  it("is still refused while the holder's pings are answered", async () => {
+    const alive = await connect({ signIn: ["D", "13"] });
+    await alive.waitText("USER.OK | 13 | 1");
+    await age("13", 60_000);
+    alive.send("#ping"); // answered by the runtime, which records when
+    await alive.waitText("#pong");
+    const next = await connect({ signIn: ["D", "13"] });
+    await next.waitText("USER.MAX.CONN | 1 | 1");
+    expect(alive.closeCode).toBeUndefined();
+  });
+
+  it("is still refused by a client without the heartbeat (no subprotocol): its silence proves nothing", async () => {
+    const plain = await connect({ signIn: ["D", "13"], ctl: false });
+    await plain.waitText("USER.OK | 13 | 1");
+    await age("13", 60_000);
+    const next = await connect({ signIn: ["D", "13"] });
+    await next.waitText("USER.MAX.CONN | 1 | 1");
+    expect(plain.closeCode).toBeUndefined();
+  });
+});
+
+describe("the audit", () => {
+  it("lets a silent holder go and drops its uid from size", async () => {
+    const dead = await connect({ signIn: ["D", "13"] });
+    await dead.waitText("USER.OK | 13 | 1");
+    expect(await adminGet("/admin/size")).toEqual({ size: 1 });
+    await age("13", 60_000);
+    expect(await runDurableObjectAlarm(user("13"))).toBe(true);
+    expect(await dead.closed).toBe(1001);
+    await waitSize(0);
+  });
+});
