@@ -3,7 +3,7 @@
 // else. One registry object keeps the online uids in memory (no shards, no
 // storage, no metrics, no audit); one object per user holds its
 // hibernatable sockets; a broadcast is one call from the registry to every
-// user object. Not a product: no cap, no events, no recovery.
+// user object, 64 at a time. Not a product: no cap, no events, no recovery.
 import { DurableObject } from "cloudflare:workers";
 import { fromBase64Url } from "../../src/protocol/control.js";
 import { serverPackets } from "../../src/protocol/index.js";
@@ -70,7 +70,17 @@ export class BaselineRegistry extends DurableObject<Env> {
     this.online.delete(uid);
   }
 
+  /**
+   * 64 calls in flight at a time, as sockizy-edge's fan-out: a Promise.all
+   * over 2,000 user objects at once made the local runtime restart the
+   * Worker mid-broadcast (measured at 2,000 users; 1,200 passed).
+   */
   async broadcast(frame: string): Promise<void> {
-    await Promise.all([...this.online].map((uid) => user(this.env, uid).deliver(frame)));
+    const uids = [...this.online];
+    let next = 0;
+    const worker = async () => {
+      while (next < uids.length) await user(this.env, uids[next++] as string).deliver(frame);
+    };
+    await Promise.all(Array.from({ length: Math.min(64, uids.length) }, worker));
   }
 }

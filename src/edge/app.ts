@@ -18,9 +18,9 @@ export type SignInOutcome<Data = unknown> =
   /** Authentication failed; `data` is the sign-in packet as sent. */
   | { kind: "bad"; data: Data }
   /**
-   * Authentication passed but no session could be set here: `authenticate`
-   * threw, or the socket is held by another object and its client cannot
-   * follow the reconnect instruction (README "Sign-in paths").
+   * No session could be set: `authenticate` threw, or the socket's sign-in
+   * had to be relayed to its uid's object and that call failed (README
+   * "Sign-in paths").
    */
   | { kind: "error"; uid?: Uid }
   /**
