@@ -8,7 +8,6 @@ import type { App, AttemptLimit } from "./app.js";
 import type { Env } from "./env.js";
 import type { Counter, LimiterRpc, Settled, Taken } from "./limiter-object.js";
 
-
 /** What a request without `CF-Connecting-IP` counts under (only off Cloudflare: local runs and tests). */
 export const UNKNOWN_IP = "unknown";
 
