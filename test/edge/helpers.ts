@@ -90,6 +90,8 @@ export interface ConnectOptions {
   raw?: string;
   /** Offer a resume ticket (`sockizy-resume.<ticket>`). */
   ticket?: string;
+  /** The client's address, as Cloudflare sets it (`CF-Connecting-IP`): sign-in limits count per IP. */
+  ip?: string;
 }
 
 /** Every client `connect` opened, for `closeOpenClients`. */
@@ -131,6 +133,7 @@ export function upgrade(opts: ConnectOptions = {}): Promise<Response> {
   if (encoded !== undefined && opts.viaQuery) url.searchParams.set("signin", encoded);
   const headers: Record<string, string> = { Upgrade: "websocket" };
   if (protocols.length) headers["Sec-WebSocket-Protocol"] = protocols.join(", ");
+  if (opts.ip !== undefined) headers["CF-Connecting-IP"] = opts.ip;
   return SELF.fetch(url, { headers });
 }
 

@@ -1,0 +1,156 @@
+// Performs ops on the real system inside workerd and collects what each
+// client received since the last op, so the checker can compare it with the
+// model. Platform ops (hibernate, reset) are the same for every app.
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { type Env, lobbyStub, userStub } from "../../../src/edge/env.js";
+import { GLOBAL_NAME, shardName, shardOf } from "../../../src/edge/shards.js";
+import type { TestClient } from "../helpers.js";
+import type { Received } from "./expect.js";
+import type { Holder, Uid } from "./model.js";
+import type { Wire } from "./wire.js";
+
+const bindings = env as unknown as Env;
+const userObject = (uid: Uid) => bindings.USERS.get(bindings.USERS.idFromName(uid));
+const lobbyObject = (n: number) => bindings.LOBBIES.get(bindings.LOBBIES.idFromName(`lobby-${n}`));
+const registryObject = (name: string) => bindings.REGISTRY.get(bindings.REGISTRY.idFromName(name));
+/** Lobbies of the apps under test (the default `lobbyShards`). */
+const LOBBIES = 4;
+
+interface Tracked {
+  client: TestClient;
+  /** Frames before this index were checked by an earlier op. */
+  seen: number;
+}
+
+/**
+ * Failed sign-ins one client IP may make: below the seed's 10 per (login, IP)
+ * (README "Security"), so a run is never rate limited by its own bad passwords.
+ */
+const FAILURES_PER_IP = 8;
+
+export class Driver {
+  private readonly clients = new Map<number, Tracked>();
+  /** Client IPs: sockets share one until it has made half its failures, so few limiter objects are made. */
+  private ips = 0;
+  private ip = "";
+  private readonly ipOf = new Map<number, string>();
+  private readonly failures = new Map<string, number>();
+
+  constructor(
+    private readonly wire: Wire,
+    /** Client IPs (CF-Connecting-IP) are `${ipPrefix}.x.y`, one per socket, so sign-in limits never meet. */
+    private readonly ipPrefix: string,
+  ) {}
+
+  client = (id: number): TestClient => {
+    const t = this.clients.get(id);
+    if (t === undefined) throw new Error(`driver: no client for socket ${id}`);
+    return t.client;
+  };
+
+  async open(id: number, credentials: Parameters<Wire["open"]>[0]): Promise<void> {
+    if (this.ip === "" || (this.failures.get(this.ip) ?? 0) >= FAILURES_PER_IP / 2) {
+      const n = ++this.ips;
+      this.ip = `${this.ipPrefix}.${(n >> 8) & 255}.${n & 255}`;
+    }
+    this.ipOf.set(id, this.ip);
+    if (credentials && "bad" in credentials) this.failed(id);
+    const client = await this.wire.open(credentials, this.ip);
+    // Answer a close from the server, as browsers do (RFC 6455 section 5.5.1): the test runtime's
+    // client does not, and a server socket left CLOSING keeps its object from ever being evicted.
+    client.ws.addEventListener("close", () => {
+      try {
+        client.ws.close();
+      } catch {
+        // Already closed.
+      }
+    });
+    this.clients.set(id, { client, seen: 0 });
+  }
+
+  /** Whether socket id may send refused credentials without its IP nearing the limit. */
+  mayFail = (id: number): boolean => (this.failures.get(this.ipOf.get(id) ?? "") ?? 0) < FAILURES_PER_IP;
+
+  /** Counts a refused sign-in of socket id against its IP. */
+  failed(id: number): void {
+    const ip = this.ipOf.get(id) ?? "";
+    this.failures.set(ip, (this.failures.get(ip) ?? 0) + 1);
+  }
+
+  /** The client closes; resolves once the server answered (its close is then handled: README "Hibernation"). */
+  async close(id: number, code: number | null): Promise<number> {
+    const c = this.client(id);
+    if (code === null) c.ws.close();
+    else c.ws.close(code, "chaos");
+    return c.closed;
+  }
+
+  /** Evicts every object that may hold state; sockets stay (hibernated). */
+  async hibernate(uids: Uid[], registryShards: number): Promise<void> {
+    const stubs = [
+      ...uids.map(userObject),
+      ...Array.from({ length: LOBBIES }, (_, i) => lobbyObject(i)),
+      ...[...new Set(uids.map((u) => shardOf(u, registryShards)))].map((n) => registryObject(shardName(n))),
+      registryObject(GLOBAL_NAME),
+    ];
+    await Promise.all(
+      stubs.map((s) =>
+        evictDurableObject(s).catch((e) => {
+          // One that is not running has nothing to evict; any other refusal (one that cannot hibernate) is a failure.
+          if (!String(e).includes("not currently running")) throw e;
+        }),
+      ),
+    );
+  }
+
+  /** Evicts the holder's object(s) dropping their sockets without close events, then runs the audit alarm. */
+  async reset(where: Holder): Promise<void> {
+    // Only a running object can be evicted: a harmless call wakes a hibernated one (its sockets stay with it).
+    const targets =
+      where.kind === "user"
+        ? [{ stub: userObject(where.uid), wake: () => userStub(bindings, where.uid).count(where.uid) }]
+        : Array.from({ length: LOBBIES }, (_, i) => ({
+            stub: lobbyObject(i),
+            wake: () => lobbyStub(bindings, i).stats(),
+          }));
+    for (const { stub, wake } of targets) {
+      await wake();
+      await evictDurableObject(stub, { webSockets: "close" });
+      await runDurableObjectAlarm(stub);
+    }
+  }
+
+  /** What each tracked client received since it was last checked. */
+  received(): Map<number, Received> {
+    const out = new Map<number, Received>();
+    for (const [id, t] of this.clients) {
+      out.set(id, {
+        frames: t.client.received.slice(t.seen).map((f) => this.wire.describe(f)),
+        closeCode: t.client.closeCode,
+      });
+    }
+    return out;
+  }
+
+  /** Marks everything received as checked; forgets clients that are closed and were checked closed. */
+  advance(closedInModel: (id: number) => boolean): void {
+    for (const [id, t] of this.clients) {
+      t.seen = t.client.received.length;
+      if (t.client.closeCode !== undefined && closedInModel(id)) this.clients.delete(id);
+    }
+  }
+
+  /** Sockets bound to uid, asked of its object directly (for checkpoints; no socket needed). */
+  count(uid: Uid): Promise<number> {
+    return userStub(bindings, uid).count(uid);
+  }
+
+  /** Closes every client still open (for the end of a run). */
+  async closeAll(): Promise<void> {
+    const open = [...this.clients.values()].map((t) => t.client).filter((c) => c.closeCode === undefined);
+    for (const c of open) c.close();
+    await Promise.all(open.map((c) => Promise.race([c.closed, new Promise((r) => setTimeout(r, 1000))])));
+    this.clients.clear();
+  }
+}

@@ -1,0 +1,28 @@
+// Model-based chaos against the probe application (cap 2, replace-oldest,
+// every session event answered in text): random ops from a seeded PRNG,
+// each compared with the reference model of spec section 5
+// (test/edge/chaos/). The seed is printed; replay a run with
+// CHAOS_SEED=<seed> or REPLAY_SEED in test/edge/chaos/prng.ts.
+import { env } from "cloudflare:workers";
+import { afterEach, expect, it } from "vitest";
+import { chaosSeed } from "../chaos/prng.js";
+import { probeWire } from "../chaos/probe-wire.js";
+import { runChaos } from "../chaos/run.js";
+import { closeProbeClients } from "./helpers.js";
+
+afterEach(closeProbeClients, 30_000);
+
+const bindings = env as unknown as Record<string, unknown>;
+const OPS = Number(bindings.CHAOS_OPS ?? 2000);
+
+it("matches the spec model over 2,000 random ops with replace-oldest: session.clear, session.end once, count and size, broadcasts, hibernation and resets", {
+  timeout: 180_000,
+}, async () => {
+  const seed = chaosSeed(bindings);
+  console.log(`chaos seed (probe app): ${seed}  (replay: CHAOS_SEED=${seed})`);
+  const stats = await runChaos({ wire: probeWire, seed, ops: OPS });
+  console.log(
+    `chaos probe app: ${stats.ops} ops in ${stats.ms} ms, ${stats.checkpoints} checkpoints, at most ${stats.mostOpen} open sockets; ops ${JSON.stringify(stats.byOp)}; ms ${JSON.stringify(stats.msByOp)}`,
+  );
+  expect(stats.ops).toBe(OPS);
+});
