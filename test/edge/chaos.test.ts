@@ -4,19 +4,23 @@
 // CHAOS_SEED=<seed> or REPLAY_SEED in test/edge/chaos/prng.ts.
 import { env } from "cloudflare:workers";
 import { afterEach, expect, it } from "vitest";
+import { ChaosMismatch } from "./chaos/check.js";
 import { chaosSeed } from "./chaos/prng.js";
 import { runChaos } from "./chaos/run.js";
 import { seedWire } from "./chaos/seed-wire.js";
+import { OffByOneCapModel, SlotKeptOnCloseModel } from "./chaos/wrong-models.js";
 import { closeOpenClients } from "./helpers.js";
 
 afterEach(closeOpenClients);
 
-const OPS = Number((env as unknown as Record<string, unknown>).CHAOS_OPS ?? 2000);
+const bindings = env as unknown as Record<string, unknown>;
+const OPS = Number(bindings.CHAOS_OPS ?? 2000);
+/** One seed for the file: the wrong models below replay the same ops up to where they differ. */
+const seed = chaosSeed(bindings);
 
 it("matches the spec model over 2,000 random ops: sign-ins in the upgrade and in-band, sign-outs, closes, clears, kicks, broadcasts, hibernation and resets", {
   timeout: 180_000,
 }, async () => {
-  const seed = chaosSeed(env as unknown as Record<string, unknown>);
   console.log(`chaos seed (seed app): ${seed}  (replay: CHAOS_SEED=${seed})`);
   const stats = await runChaos({ wire: seedWire, seed, ops: OPS, ipPrefix: "10.61" });
   console.log(
@@ -24,3 +28,18 @@ it("matches the spec model over 2,000 random ops: sign-ins in the upgrade and in
   );
   expect(stats.ops).toBe(OPS);
 });
+
+// The checker can fail: the same machinery against a model that is wrong in
+// one small way stops at the first difference (the run ends there).
+it.each([
+  ["an off-by-one cap", OffByOneCapModel, "10.62"],
+  ["a close that keeps its slot", SlotKeptOnCloseModel, "10.63"],
+] as const)(
+  "reports a mismatch when checked against a model with %s",
+  { timeout: 120_000 },
+  async (_name, Wrong, ipPrefix) => {
+    const run = runChaos({ wire: seedWire, seed, ops: 1000, model: new Wrong(seedWire.rules), ipPrefix });
+    await expect(run).rejects.toThrow(ChaosMismatch);
+    await run.catch((e: ChaosMismatch) => console.log(`${e.message.split("\n").slice(0, 4).join("\n")}`));
+  },
+);

@@ -5,20 +5,23 @@
 // CHAOS_SEED=<seed> or REPLAY_SEED in test/edge/chaos/prng.ts.
 import { env } from "cloudflare:workers";
 import { afterEach, expect, it } from "vitest";
+import { ChaosMismatch } from "../chaos/check.js";
 import { chaosSeed } from "../chaos/prng.js";
 import { probeWire } from "../chaos/probe-wire.js";
 import { runChaos } from "../chaos/run.js";
+import { OffByOneCapModel, SlotKeptOnCloseModel } from "../chaos/wrong-models.js";
 import { closeProbeClients } from "./helpers.js";
 
 afterEach(closeProbeClients, 30_000);
 
 const bindings = env as unknown as Record<string, unknown>;
 const OPS = Number(bindings.CHAOS_OPS ?? 2000);
+/** One seed for the file: the wrong models below replay the same ops up to where they differ. */
+const seed = chaosSeed(bindings);
 
 it("matches the spec model over 2,000 random ops with replace-oldest: session.clear, session.end once, count and size, broadcasts, hibernation and resets", {
   timeout: 180_000,
 }, async () => {
-  const seed = chaosSeed(bindings);
   console.log(`chaos seed (probe app): ${seed}  (replay: CHAOS_SEED=${seed})`);
   const stats = await runChaos({ wire: probeWire, seed, ops: OPS });
   console.log(
@@ -26,3 +29,18 @@ it("matches the spec model over 2,000 random ops with replace-oldest: session.cl
   );
   expect(stats.ops).toBe(OPS);
 });
+
+// The checker can fail: the same machinery against a model that is wrong in
+// one small way stops at the first difference (the run ends there).
+it.each([
+  ["an off-by-one cap", OffByOneCapModel, "10.72"],
+  ["a close that keeps its slot", SlotKeptOnCloseModel, "10.73"],
+] as const)(
+  "reports a mismatch when checked against a model with %s",
+  { timeout: 120_000 },
+  async (_name, Wrong, ipPrefix) => {
+    const run = runChaos({ wire: probeWire, seed, ops: 1000, model: new Wrong(probeWire.rules), ipPrefix });
+    await expect(run).rejects.toThrow(ChaosMismatch);
+    await run.catch((e: ChaosMismatch) => console.log(`${e.message.split("\n").slice(0, 4).join("\n")}`));
+  },
+);
