@@ -7,6 +7,9 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+// Replays a chaos run (test/edge/chaos/): CHAOS_SEED=<printed seed>, CHAOS_OPS=<ops> for longer runs.
+const chaos = { CHAOS_SEED: process.env.CHAOS_SEED ?? "", CHAOS_OPS: process.env.CHAOS_OPS ?? "" };
+
 // The four projects run at once on CI's 2 cores: a test that takes 2 s alone
 // may take 10 there. Deadlines inside the tests say what is slow; these only
 // stop a run that hangs.
@@ -31,14 +34,21 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { ADMIN_SECRET: "test-admin-secret", TICKET_SECRET: "test-ticket-secret" } },
+            miniflare: {
+              bindings: { ADMIN_SECRET: "test-admin-secret", TICKET_SECRET: "test-ticket-secret", ...chaos },
+            },
           }),
         ],
         test: { name: "workers", include: ["test/edge/*.test.ts"], ...LOADED_MACHINE },
       },
       {
         // The probe application: session events in text, cap 2, replace-oldest, no admin secret.
-        plugins: [cloudflareTest({ wrangler: { configPath: "./test/edge/probe/wrangler.toml" } })],
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./test/edge/probe/wrangler.toml" },
+            miniflare: { bindings: chaos },
+          }),
+        ],
         test: { name: "workers-probe", include: ["test/edge/probe/*.test.ts"], ...LOADED_MACHINE },
       },
     ],

@@ -14,7 +14,7 @@ import { closeOpenClients } from "./helpers.js";
 afterEach(closeOpenClients);
 
 const bindings = env as unknown as Record<string, unknown>;
-const OPS = Number(bindings.CHAOS_OPS ?? 2000);
+const OPS = Number(bindings.CHAOS_OPS || 2000);
 /** One seed for the file: the wrong models below replay the same ops up to where they differ. */
 const seed = chaosSeed(bindings);
 

@@ -104,6 +104,12 @@ export async function runChaos(options: RunOptions): Promise<RunStats> {
         problems.push(...(await wire.perform(op, driver.client, model, expected)));
     }
     if (problems.length > 0) throw new ChaosMismatch(at, problems);
+    if ((op.op === "close" || op.op === "disconnect") && effects.some((e) => e.kind === "session.end")) {
+      // The server handles a close after the client sees it: it runs session.end (whose frames may
+      // reach no one) and only then tells the registry. Size reaching the model's says it is done,
+      // so what the next op opens cannot receive this one's frames.
+      await converges("size after the uid's last socket closed", () => wire.size(), model.size(), at);
+    }
     wire.frames(effects, model, expected, gone, sizeOf);
     await settle(driver, expected, model, at);
     history.push(`${n}: ${at.op} (${Date.now() - began} ms)`);
