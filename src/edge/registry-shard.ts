@@ -91,7 +91,18 @@ export class RegistryShard {
     this.store.flushCounters();
     // Only what the global object needs (users for size, online for the broadcast tree) is pushed.
     if (users !== this.totals.users || online !== this.totals.online || this.version < 0) await this.changed();
+    else await this.refresh();
     return this.size();
+  }
+
+  /**
+   * Nothing the global object needs changed, but the caller gets `size`:
+   * ask it (a push is the question) while the budget allows, so a quiet
+   * system answers exactly (e.g. a uid's second socket signing in).
+   */
+  private async refresh(): Promise<void> {
+    if (this.pushing) await this.pushing;
+    else if (this.budget.take(Date.now())) await this.push();
   }
 
   /**
@@ -101,8 +112,7 @@ export class RegistryShard {
    */
   async currentSize(): Promise<number> {
     this.store.count(C.requests("RegistryShard"));
-    if (this.pushing) await this.pushing;
-    else if (this.budget.take(Date.now())) await this.push();
+    await this.refresh();
     return this.size();
   }
 
