@@ -161,10 +161,14 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
 
   /** Open sockets only: a CLOSING one is leaving and must not be counted or sent to. */
   protected live(): EdgeSocket[] {
+    // A socket whose close was handled (`gone`) is not live even if the
+    // runtime still says OPEN: a server close its peer never answered comes
+    // back OPEN after a wake (seen by the chaos suite).
     return this.ctx
       .getWebSockets()
       .filter((ws) => ws.readyState === WebSocket.READY_STATE_OPEN)
-      .map((ws) => this.view(ws));
+      .map((ws) => this.view(ws))
+      .filter((s) => !s.attachment.gone);
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {

@@ -47,14 +47,11 @@ it.each([
   },
 );
 
-// Found while building the chaos suite, left out of its exact checks (a
-// sign-in reply's size is checked as "its shard's users exactly, plus some
-// of the others'"). README "Scale" promises that a quiet system gets exact
-// figures in replies; here it does not: a sign-in that does not change its
-// shard's user count makes no push, so the shard answers with the other
-// shards' users as of its own last push, however old.
-describe("known bug: size in a sign-in reply", () => {
-  // it.fails: passes while the bug is there; remove `.fails` once it is fixed.
+// Found by the chaos suite, fixed (src/edge/registry-shard.ts `refresh`): a
+// sign-in that does not change its shard's user count made no push, so the
+// shard answered with the other shards' users as of its own last push.
+// README "Scale" promises exact figures in a quiet system.
+describe("size in a sign-in reply", () => {
   it("is exact in a quiet system for a second socket of a signed-in uid", async () => {
     // Two uids no other test uses, of different registry shards.
     const [alice, bob] = ["stale-a", "stale-b"];
