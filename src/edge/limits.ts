@@ -25,7 +25,7 @@ export type Admission =
 
 const ADMITTED: Admission = { limited: false, settle: async () => {} };
 /** How long a sign-in waits for a place among attempts in flight before it is refused (Retry-After 1). */
-const BUSY_WAIT_MS = 5_000;
+const BUSY_WAIT_MS = 20_000;
 let warned = false;
 
 /**
@@ -63,6 +63,7 @@ export async function admit(app: App, env: Env, ip: string, key: string | null):
       (e) => console.error("sockizy-edge: settling a sign-in attempt with the limiter failed:", e),
     );
   const deadline = Date.now() + BUSY_WAIT_MS;
+  let waited = 0;
   for (;;) {
     let answers: Taken[];
     try {
@@ -81,7 +82,9 @@ export async function admit(app: App, env: Env, ip: string, key: string | null):
     // Busy: as many attempts are in flight as the counter has room for
     // failures. They end within one authenticate call; wait for a place.
     if (Date.now() > deadline) return { limited: true, retryAfter: 1 };
-    await new Promise((r) => setTimeout(r, 10 + Math.random() * 30));
+    // Backing off (40 ms, doubling to 320 ms, jittered), so a burst of waiters does not flood the counter's object.
+    waited++;
+    await new Promise((r) => setTimeout(r, (20 << Math.min(waited, 4)) * (0.5 + Math.random())));
   }
 }
 
