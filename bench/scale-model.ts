@@ -8,30 +8,7 @@
 // delivery. Everything else is arithmetic, printed as a Markdown table.
 import { readFileSync } from "node:fs";
 import { shardOf } from "../src/edge/shards.js";
-
-interface Requests {
-  user: number;
-  lobby: number;
-  shard: number;
-  global: number;
-  busiestShard: number;
-  pushes: number;
-}
-
-interface Run {
-  design: "ours" | "baseline";
-  users: number;
-  signInsPerSecond: number;
-  broadcastMs: number;
-  cpuMsPerSignIn: number;
-  cpuMsPerBroadcast: number;
-  cpuMsPerClose: number;
-  cpuMsPerShardRequest?: number;
-  cpuMsPerGlobalRequest?: number;
-  signInRequests?: Requests;
-  broadcastRequests?: Requests;
-  closeRequests?: Requests;
-}
+import type { Requests, Run } from "./scale-run.js";
 
 /** The platform's soft limit of one Durable Object (https://developers.cloudflare.com/durable-objects/platform/limits/). */
 const SOFT_LIMIT = 1000;

@@ -13,6 +13,7 @@ import WebSocket from "ws";
 import { toBase64Url } from "../src/protocol/control.js";
 import { clientPackets } from "../src/protocol/index.js";
 import { type LocalServer, startLocalServer } from "../test/support/local-server.js";
+import type { Design, Requests, Run } from "./scale-run.js";
 
 const ADMIN_SECRET = "bench-admin-secret";
 const tables = clientPackets({ "bench.signIn": ["login:str32"] } as const);
@@ -84,7 +85,7 @@ function delta(after: Scrape, before: Scrape, key: string): number {
 }
 
 /** Requests per object class, the busiest shard's, and the size pushes, between two scrapes. */
-function requests(after: Scrape, before: Scrape) {
+function requests(after: Scrape, before: Scrape): Requests {
   const cls = (c: string) => delta(after, before, `sockizy_requests_total{class="${c}"}`);
   let busiestShard = 0;
   for (const key of after.keys()) {
@@ -196,8 +197,6 @@ async function broadcast(server: LocalServer, held: Held[], design: Design, k: n
   return performance.now() - start;
 }
 
-type Design = "ours" | "baseline";
-
 /** CPU ms of one registry request, from the bench app's /bench/shard and /bench/global routes. */
 async function registryRequestCpu(server: LocalServer) {
   const n = 2000;
@@ -209,27 +208,6 @@ async function registryRequestCpu(server: LocalServer) {
     return (groupCpuMs(server.pid) - c0) / n;
   };
   return { cpuMsPerShardRequest: await time("/bench/shard"), cpuMsPerGlobalRequest: await time("/bench/global") };
-}
-
-interface Run {
-  design: Design;
-  users: number;
-  signInsPerSecond: number;
-  firstP50: number;
-  firstP99: number;
-  lastP50: number;
-  lastP99: number;
-  broadcastMs: number;
-  cpuMsPerSignIn: number;
-  cpuMsPerBroadcast: number;
-  cpuMsPerClose: number;
-  /** ours only: CPU time of one registry shard request and one global push, made one after another. */
-  cpuMsPerShardRequest?: number;
-  cpuMsPerGlobalRequest?: number;
-  /** ours only: requests per phase, from /admin/metrics. */
-  signInRequests?: ReturnType<typeof requests>;
-  broadcastRequests?: ReturnType<typeof requests>;
-  closeRequests?: ReturnType<typeof requests>;
 }
 
 async function run(design: Design, o: Options): Promise<Run> {

@@ -1,0 +1,36 @@
+// What one `npm run bench:scale` run records (dist/bench-scale.json,
+// docs/scale-run.json), written by bench/scale.ts and read by
+// bench/scale-model.ts.
+
+/** Requests per object class between two /admin/metrics scrapes. */
+export interface Requests {
+  user: number;
+  lobby: number;
+  shard: number;
+  global: number;
+  busiestShard: number;
+  pushes: number;
+}
+
+export type Design = "ours" | "baseline";
+
+export interface Run {
+  design: Design;
+  users: number;
+  signInsPerSecond: number;
+  firstP50: number;
+  firstP99: number;
+  lastP50: number;
+  lastP99: number;
+  broadcastMs: number;
+  cpuMsPerSignIn: number;
+  cpuMsPerBroadcast: number;
+  cpuMsPerClose: number;
+  /** ours only: CPU time of one registry shard request and one global push, made one after another. */
+  cpuMsPerShardRequest?: number;
+  cpuMsPerGlobalRequest?: number;
+  /** ours only: requests per phase, from /admin/metrics. */
+  signInRequests?: Requests;
+  broadcastRequests?: Requests;
+  closeRequests?: Requests;
+}
