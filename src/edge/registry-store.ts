@@ -43,13 +43,20 @@ export class RegistryStore {
     this.pending.set(name, (this.pending.get(name) ?? 0) + by);
   }
 
-  /** Writes the counters added since the last flush; called by requests that change state. */
+  /**
+   * Writes the counters added since the last flush, in one statement per 50
+   * (a Durable Object's SQL takes at most 100 bound parameters:
+   * https://developers.cloudflare.com/durable-objects/platform/limits/);
+   * called by requests that change state.
+   */
   flushCounters(): void {
-    for (const [name, by] of this.pending) {
+    const rows = [...this.pending];
+    for (let i = 0; i < rows.length; i += 50) {
+      const chunk = rows.slice(i, i + 50);
       this.sql.exec(
-        "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
-        name,
-        by,
+        `INSERT INTO counters (name, value) VALUES ${chunk.map(() => "(?, ?)").join(", ")}
+         ON CONFLICT(name) DO UPDATE SET value = value + excluded.value`,
+        ...chunk.flat(),
       );
     }
     this.pending.clear();

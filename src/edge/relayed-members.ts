@@ -34,8 +34,7 @@ export type MemberOwner = Pick<SocketOwner, "io" | "encode" | "clear" | "count" 
 };
 
 export class RelayedMembers {
-  private readonly sqlStorage: SqlStorage;
-  private made = false;
+  private readonly sql: SqlStorage;
   private readonly holders = new Map<string, RelayHolderRpc>();
   /** One view per member for the instance's life (rebuilt from its row after a wake), as for local sockets. */
   private readonly views = new Map<string, RelayedSocket>();
@@ -45,32 +44,37 @@ export class RelayedMembers {
     private readonly env: Env,
     private readonly owner: MemberOwner,
   ) {
-    this.sqlStorage = ctx.storage.sql;
+    this.sql = ctx.storage.sql;
   }
 
-  /** The table, made at first use rather than at every wake (a broadcast's `deliver` touches no storage). */
-  private get sql(): SqlStorage {
-    if (!this.made) {
-      this.sqlStorage.exec(`CREATE TABLE IF NOT EXISTS relayed (
-        kind TEXT NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL,
-        uid TEXT NOT NULL, at INTEGER NOT NULL,
-        PRIMARY KEY (kind, name, id)
-      )`);
-      this.made = true;
-    }
-    return this.sqlStorage;
+  /**
+   * Whether the table exists: read once per wake, made by the first `add`.
+   * Most users are never relayed, so their sign-ins neither create it (a
+   * schema write) nor query it (measured with a CPU profile of
+   * `npm run bench:scale`'s sign-ins), and a broadcast's `deliver` touches no
+   * storage at all.
+   */
+  private exists: boolean | undefined;
+
+  private get table(): boolean {
+    this.exists ??=
+      this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'relayed'").toArray().length > 0;
+    return this.exists;
   }
 
   /** Every member, oldest first. */
   all(): RelayMember[] {
+    if (!this.table) return [];
     return this.sql.exec<MemberRow>("SELECT * FROM relayed ORDER BY at").toArray().map(fromRow);
   }
 
   count(): number {
+    if (!this.table) return 0;
     return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM relayed").one().n;
   }
 
   get(holder: HolderRef, id: string): RelayMember | undefined {
+    if (!this.table) return undefined;
     const row = this.sql
       .exec<MemberRow>("SELECT * FROM relayed WHERE kind = ? AND name = ? AND id = ?", holder.kind, holder.name, id)
       .toArray()[0];
@@ -78,6 +82,14 @@ export class RelayedMembers {
   }
 
   add(m: RelayMember): void {
+    if (!this.table) {
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS relayed (
+        kind TEXT NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL,
+        uid TEXT NOT NULL, at INTEGER NOT NULL,
+        PRIMARY KEY (kind, name, id)
+      )`);
+      this.exists = true;
+    }
     this.sql.exec(
       "INSERT OR REPLACE INTO relayed (kind, name, id, uid, at) VALUES (?, ?, ?, ?, ?)",
       m.holder.kind,
@@ -90,6 +102,7 @@ export class RelayedMembers {
 
   /** Unbinds a member; false if it was not one. Its view, if any, sees uid null from now on. */
   remove(m: RelayMember): boolean {
+    if (!this.table) return false;
     const { rowsWritten } = this.sql.exec(
       "DELETE FROM relayed WHERE kind = ? AND name = ? AND id = ?",
       m.holder.kind,

@@ -14,6 +14,7 @@ import type { App, SignInOutcome, Uid } from "./app.js";
 import {
   type Env,
   type Frame,
+  type GlobalRpc,
   globalStub,
   type HolderRef,
   type RelayHolderRpc,
@@ -57,11 +58,15 @@ function registryClient(env: Env): RegistryClient {
     }
     return stub;
   };
-  const global = globalStub(env);
+  // Made at first use: only lobbies call the global object, and a stub costs an idFromName.
+  let global: GlobalRpc | undefined;
   return {
     setUser: (n, uid, state, counters) => shard(n).setUser(n, uid, state, counters),
     shardSize: (n) => shard(n).shardSize(n),
-    setLobby: (n, online) => global.setLobby(n, online),
+    setLobby: (n, online) => {
+      global ??= globalStub(env);
+      return global.setLobby(n, online);
+    },
   };
 }
 
