@@ -1,10 +1,11 @@
 // Performs ops on the real system inside workerd and collects what each
 // client received since the last op, so the checker can compare it with the
-// model. Platform ops (hibernate, reset) are the same for every app.
+// model. Platform ops (hibernate, evict, reset) are the same for every app.
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { type Env, lobbyStub, userStub } from "../../../src/edge/env.js";
 import { GLOBAL_NAME, shardName, shardOf } from "../../../src/edge/shards.js";
+import { PING, PONG } from "../../../src/protocol/control.js";
 import type { TestClient } from "../helpers.js";
 import type { Received } from "./expect.js";
 import type { Holder, Uid } from "./model.js";
@@ -21,7 +22,18 @@ interface Tracked {
   client: TestClient;
   /** Frames before this index were checked by an earlier op. */
   seen: number;
+  /** Offered the sockizy subprotocol: it heartbeats, as the sockizy client does. */
+  ctl: boolean;
+  /** When it last sent a ping (ms). */
+  pinged: number;
 }
+
+/**
+ * How often a sockizy socket pings: well inside the 45 s `heartbeatTimeoutMs`
+ * after which an audit or a full cap reaps it (README "Dead holders"), which
+ * a run longer than that would otherwise meet.
+ */
+const PING_EVERY_MS = 10_000;
 
 /**
  * Failed sign-ins one client IP may make: below the seed's 10 per (login, IP)
@@ -49,14 +61,14 @@ export class Driver {
     return t.client;
   };
 
-  async open(id: number, credentials: Parameters<Wire["open"]>[0]): Promise<void> {
+  async open(id: number, credentials: Parameters<Wire["open"]>[0], ctl: boolean): Promise<void> {
     if (this.ip === "" || (this.failures.get(this.ip) ?? 0) >= FAILURES_PER_IP / 2) {
       const n = ++this.ips;
       this.ip = `${this.ipPrefix}.${(n >> 8) & 255}.${n & 255}`;
     }
     this.ipOf.set(id, this.ip);
     if (credentials && "bad" in credentials) this.failed(id);
-    const client = await this.wire.open(credentials, this.ip);
+    const client = await this.wire.open(credentials, this.ip, ctl);
     // Answer a close from the server, as browsers do (RFC 6455 section 5.5.1): the test runtime's
     // client does not, and a server socket left CLOSING keeps its object from ever being evicted.
     client.ws.addEventListener("close", () => {
@@ -66,7 +78,21 @@ export class Driver {
         // Already closed.
       }
     });
-    this.clients.set(id, { client, seen: 0 });
+    this.clients.set(id, { client, seen: 0, ctl, pinged: Date.now() });
+  }
+
+  /** Sockizy sockets that have not pinged for a while ping (the runtime answers; the answer is not checked). */
+  heartbeat(): void {
+    const now = Date.now();
+    for (const t of this.clients.values()) {
+      if (!t.ctl || t.client.closeCode !== undefined || now - t.pinged < PING_EVERY_MS) continue;
+      t.pinged = now;
+      try {
+        t.client.send(PING);
+      } catch {
+        // Closing: nothing to keep alive.
+      }
+    }
   }
 
   /** Whether socket id may send refused credentials without its IP nearing the limit. */
@@ -94,18 +120,23 @@ export class Driver {
       ...[...new Set(uids.map((u) => shardOf(u, registryShards)))].map((n) => registryObject(shardName(n))),
       registryObject(GLOBAL_NAME),
     ];
-    await Promise.all(
-      stubs.map((s) =>
-        evictDurableObject(s).catch((e) => {
-          // One that is not running has nothing to evict; any other refusal (one that cannot hibernate) is a failure.
-          if (!String(e).includes("not currently running")) throw e;
-        }),
-      ),
-    );
+    await Promise.all(stubs.map((s) => evictDurableObject(s).catch(notRunning)));
   }
 
-  /** Evicts the holder's object(s) dropping their sockets without close events, then runs the audit alarm. */
-  async reset(where: Holder): Promise<void> {
+  /** Evicts one object (every lobby for `lobby`), sockets kept: the other end of its relays stays in memory. */
+  async evict(where: Holder): Promise<void> {
+    const stubs =
+      where.kind === "user" ? [userObject(where.uid)] : Array.from({ length: LOBBIES }, (_, i) => lobbyObject(i));
+    await Promise.all(stubs.map((s) => evictDurableObject(s).catch(notRunning)));
+  }
+
+  /**
+   * Evicts the holder's object(s) dropping their sockets without close
+   * events, then runs the audit alarm; then the audits of `members`' objects,
+   * whose relayed members were among those sockets (README "Sign-in by relay":
+   * either side's audit repairs a relay whose other end is gone).
+   */
+  async reset(where: Holder, members: Uid[] = []): Promise<void> {
     // Only a running object can be evicted: a harmless call wakes a hibernated one (its sockets stay with it).
     const targets =
       where.kind === "user"
@@ -119,6 +150,7 @@ export class Driver {
       await evictDurableObject(stub, { webSockets: "close" });
       await runDurableObjectAlarm(stub);
     }
+    for (const uid of members) await runDurableObjectAlarm(userObject(uid));
   }
 
   /** What each tracked client received since it was last checked. */
@@ -126,7 +158,10 @@ export class Driver {
     const out = new Map<number, Received>();
     for (const [id, t] of this.clients) {
       out.set(id, {
-        frames: t.client.received.slice(t.seen).map((f) => this.wire.describe(f)),
+        frames: t.client.received
+          .slice(t.seen)
+          .filter((f) => f !== PONG)
+          .map((f) => this.wire.describe(f)),
         closeCode: t.client.closeCode,
       });
     }
@@ -153,4 +188,9 @@ export class Driver {
     await Promise.all(open.map((c) => Promise.race([c.closed, new Promise((r) => setTimeout(r, 1000))])));
     this.clients.clear();
   }
+}
+
+/** One that is not running has nothing to evict; any other refusal (one that cannot hibernate) is a failure. */
+function notRunning(e: unknown): void {
+  if (!String(e).includes("not currently running")) throw e;
 }

@@ -1,7 +1,10 @@
 // Draws the next operation from the PRNG and the model's state, so ops
 // are valid and interesting: sign-ins race the cap, sign-outs and closes
-// free slots, resets drop what the model holds.
-import type { Credentials, SessionModel, Uid } from "./model.js";
+// free slots, resets drop what the model holds. Some sockets offer no
+// subprotocol (the original sockizy client): their in-band sign-ins in a
+// lobby or in another uid's object are bound by relay, so relayed and
+// direct sockets of one uid meet in its cap.
+import type { Credentials, Holder, SessionModel, Uid } from "./model.js";
 import type { Op } from "./ops.js";
 import type { Prng } from "./prng.js";
 
@@ -20,6 +23,10 @@ export interface Profile {
 }
 
 const CLOSE_CODES: (number | null)[] = [1000, null, 1001, 4000, 4321];
+
+/** Share of upgrades that offer no subprotocol (anonymous or refused ones, and signed-in ones). */
+const PLAIN_ANON = 0.5;
+const PLAIN_SIGNED_IN = 0.3;
 
 export class OpGenerator {
   private n = 0;
@@ -55,22 +62,39 @@ export class OpGenerator {
       count: canCall ? 4 : 0,
       size: canCall ? 2 : 0,
       hibernate: 2,
+      evict: 2,
       reset: 2,
     });
     const uid = () => rng.pick(this.profile.uids);
     const via = () => (viaSocket ? { via: rng.pick(model.live()).id } : {});
+    const plain = (p: number) => (rng.next() < p ? { plain: true as const } : {});
+    // Often the holder of a relayed socket, so evictions and resets cut relays from either end.
+    const relayed = live.filter((s) => model.relayed(s));
+    const where = (): Holder => {
+      const r = rng.next();
+      if (relayed.length > 0 && r < 0.4) return rng.pick(relayed).holder;
+      return r < 0.84 ? { kind: "user", uid: uid() } : { kind: "lobby" };
+    };
     switch (kind) {
       case "openSignedIn":
-        return { op: "open", credentials: { uid: uid() } };
+        return { op: "open", credentials: { uid: uid() }, ...plain(PLAIN_SIGNED_IN) };
       case "openAnon":
-        return { op: "open" };
+        return { op: "open", ...plain(PLAIN_ANON) };
       case "openBad":
-        return { op: "open", credentials: { bad: true } };
+        return { op: "open", credentials: { bad: true }, ...plain(PLAIN_ANON) };
       case "signIn": {
-        // Mostly sockets held by a uid's object (bound in place), sometimes elsewhere (the reconnect instruction).
+        // Mostly sockets held by a uid's object (bound in place), sometimes elsewhere: the reconnect
+        // instruction for a sockizy client, a relay for the others (from a lobby, or another uid's object).
         const held = canSignIn.filter((s) => s.holder.kind === "user");
-        const s = held.length > 0 && rng.next() < 0.75 ? rng.pick(held) : rng.pick(canSignIn);
-        const own = s.holder.kind === "user" && rng.next() < 0.8 ? s.holder.uid : uid();
+        const plainInLobby = canSignIn.filter((s) => s.holder.kind === "lobby" && !s.ctl);
+        const r = rng.next();
+        const s =
+          held.length > 0 && r < 0.5
+            ? rng.pick(held)
+            : plainInLobby.length > 0 && r < 0.85
+              ? rng.pick(plainInLobby)
+              : rng.pick(canSignIn);
+        const own = s.holder.kind === "user" && rng.next() < (s.ctl ? 0.8 : 0.5) ? s.holder.uid : uid();
         const credentials: Credentials = rng.next() < 0.1 && this.mayFail(s.id) ? { bad: true } : { uid: own };
         return { op: "signIn", id: s.id, credentials };
       }
@@ -96,8 +120,10 @@ export class OpGenerator {
         return { op: "size", ...via() };
       case "hibernate":
         return { op: "hibernate" };
+      case "evict":
+        return { op: "evict", where: where() };
       default:
-        return { op: "reset", where: rng.next() < 0.8 ? { kind: "user", uid: uid() } : { kind: "lobby" } };
+        return { op: "reset", where: where() };
     }
   }
 

@@ -5,9 +5,13 @@
 // order; an app's rules (seed-wire.ts, probe-wire.ts) turn them into the
 // frames its handlers send. Written from the spec, not from src/.
 //
-// A socket kind is its `Holder`: the object that accepted it. Adding one
-// (a relayed socket, say) means a new Holder case and its branch in
-// `signInFrame`; everything else reads `uid` and `open` only.
+// A socket's `Holder` is the object that accepted it, and it never moves.
+// A socket bound to a uid whose object does not hold it is bound by relay
+// (README "Sign-in by relay"): a client without the sockizy subprotocol that
+// signed in in-band in a lobby or in another uid's object. It counts in its
+// uid's cap, count and size like a local socket; only a reset tells the two
+// apart (`reset`): the uid's object outlives the holder, and its audit
+// unbinds the member as by a close.
 
 export type Uid = string;
 
@@ -60,6 +64,11 @@ export const CLOSE_ABNORMAL = 1006;
 
 export class SessionModel {
   readonly sockets = new Map<number, ModelSocket>();
+  /**
+   * Relayed sign-ins tried, bound, and bound from another uid's object, and
+   * members let go after their holder was reset (a run shows it made them).
+   */
+  readonly relays = { tries: 0, binds: 0, fromUserObject: 0, lost: 0 };
   private nextId = 1;
 
   constructor(readonly rules: ModelRules) {}
@@ -78,6 +87,17 @@ export class SessionModel {
 
   count(uid: Uid): number {
     return this.boundTo(uid).length;
+  }
+
+  /** Bound by relay: to a uid whose object is not the one holding it. */
+  relayed(s: ModelSocket): boolean {
+    return s.uid !== null && !(s.holder.kind === "user" && s.holder.uid === s.uid);
+  }
+
+  /** Uids with relayed members held at `where`: their objects' audits notice when `where` is reset. */
+  relayedFrom(where: Holder): Uid[] {
+    const held = [...this.sockets.values()].filter((s) => this.isAt(s, where) && this.relayed(s));
+    return [...new Set(held.map((s) => s.uid as Uid))];
   }
 
   /** Distinct uids holding sessions: `size`. */
@@ -117,10 +137,14 @@ export class SessionModel {
     s.inBand += 1;
     if ("bad" in credentials) return [{ kind: "reply", to: id, outcome: { kind: "bad" } }];
     if (s.holder.kind === "user" && s.holder.uid === credentials.uid) return this.signInHere(s, credentials.uid);
-    // Held where it cannot be bound: a sockizy client is told to reconnect; others get the error outcome.
-    return s.ctl
-      ? [{ kind: "control", to: id, t: "reconnect" }]
-      : [{ kind: "reply", to: id, outcome: { kind: "error" } }];
+    // Held where it cannot be bound: a sockizy client is told to reconnect; any other is bound by relay,
+    // with the same cap, replies and events as in place (README "Sign-in by relay").
+    if (s.ctl) return [{ kind: "control", to: id, t: "reconnect" }];
+    const effects = this.signInHere(s, credentials.uid);
+    this.relays.tries++;
+    if (s.uid !== null) this.relays.binds++;
+    if (s.uid !== null && s.holder.kind === "user") this.relays.fromUserObject++;
+    return effects;
   }
 
   /** May a sign-in be admitted with `others` sockets already bound to the uid? */
@@ -128,10 +152,15 @@ export class SessionModel {
     return others < this.rules.cap;
   }
 
-  /** The cap and its policy, then the bind (spec: `session.set(uid)` returns size). */
+  /** The sockets a sign-in of `s` to uid meets in the cap: every other socket bound to uid, local or relayed. */
+  protected seats(uid: Uid, s: ModelSocket): ModelSocket[] {
+    return this.boundTo(uid).filter((o) => o.id !== s.id);
+  }
+
+  /** The cap and its policy, then the bind (spec: `session.set(uid)` returns size), in place or by relay. */
   protected signInHere(s: ModelSocket, uid: Uid): Effect[] {
     const effects: Effect[] = [];
-    const others = this.boundTo(uid).filter((o) => o.id !== s.id);
+    const others = this.seats(uid, s);
     if (!this.admits(others.length)) {
       if (this.rules.policy === "reject") {
         return [{ kind: "reply", to: s.id, outcome: { kind: "cap", uid, cap: this.rules.cap, count: others.length } }];
@@ -217,22 +246,40 @@ export class SessionModel {
     return targets.map((s) => ({ kind: "session", to: s.id, message }));
   }
 
+  /** Whether the object `where` holds s (`lobby`: any lobby). */
+  private isAt(s: ModelSocket, where: Holder): boolean {
+    return where.kind === "lobby" ? s.holder.kind === "lobby" : s.holder.kind === "user" && s.holder.uid === where.uid;
+  }
+
   /**
    * An object reset with its sockets (a deploy, an eviction): they are gone
-   * without close events, so no session event fires; the audit drops the
-   * uid from size. `lobby` resets every lobby.
+   * without close events, so the object itself fires no session event; its
+   * audit drops the uid from size. `lobby` resets every lobby. A relayed
+   * socket among them is a member of another uid's object, which is still
+   * there: its audit (run next) finds the member gone and unbinds it as by a
+   * close, `session.end` included. That object's own relayed members,
+   * held elsewhere, stay bound (they are in its storage).
    */
   reset(where: Holder): Effect[] {
     const effects: Effect[] = [];
+    const members: ModelSocket[] = [];
     for (const s of [...this.sockets.values()]) {
-      const here =
-        where.kind === "lobby" ? s.holder.kind === "lobby" : s.holder.kind === "user" && s.holder.uid === where.uid;
-      if (!here) continue;
+      if (!this.isAt(s, where)) continue;
       if (s.open) effects.push({ kind: "close", to: s.id, code: CLOSE_ABNORMAL });
-      s.uid = null;
       s.open = false;
+      if (this.relayed(s)) members.push(s);
+      else s.uid = null;
       this.drop(s);
     }
+    for (const s of members) effects.push(...this.lostMember(s));
+    this.relays.lost += members.length;
+    return effects;
+  }
+
+  /** A relayed member whose holder was reset, as its uid's audit lets it go. */
+  protected lostMember(s: ModelSocket): Effect[] {
+    const effects = this.unbindOnClose(s);
+    this.drop(s);
     return effects;
   }
 

@@ -4,8 +4,12 @@
 import type { Credentials, Holder, Uid } from "./model.js";
 
 export type Op =
-  /** An upgrade: signed in through it, with refused credentials, or anonymous. */
-  | { op: "open"; credentials?: Credentials }
+  /**
+   * An upgrade: signed in through it, with refused credentials, or anonymous.
+   * `plain`: no subprotocol offered (the original sockizy client), so an
+   * in-band sign-in where it cannot be bound is bound by relay.
+   */
+  | { op: "open"; credentials?: Credentials; plain?: true }
   /** The app's sign-in packet sent as a frame on an open socket. */
   | { op: "signIn"; id: number; credentials: Credentials }
   | { op: "signOut"; id: number }
@@ -26,6 +30,8 @@ export type Op =
   | { op: "size"; via?: number }
   /** Evicts every object, sockets kept (hibernation). */
   | { op: "hibernate" }
+  /** Evicts one object, sockets kept: the two ends of a relay hibernate apart. `lobby`: every lobby. */
+  | { op: "evict"; where: Holder }
   /** Evicts an object dropping its sockets without close events, then runs its audit alarm. */
   | { op: "reset"; where: Holder };
 

@@ -61,12 +61,13 @@ export const probeWire: Wire = {
   registryShards: probeApp.registryShards,
   disconnectCode: 4444,
 
-  async open(credentials) {
-    const protocols = ["sockizy"];
-    if (credentials) protocols.push(`sockizy.${toBase64Url(frame("auth.signIn", { user: user(credentials) }))}`);
-    const res = await SELF.fetch("http://probe.test/", {
-      headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": protocols.join(", ") },
-    });
+  async open(credentials, _ip, ctl) {
+    const signIn = credentials && toBase64Url(frame("auth.signIn", { user: user(credentials) }));
+    const url = new URL("http://probe.test/");
+    const headers: Record<string, string> = { Upgrade: "websocket" };
+    if (ctl) headers["Sec-WebSocket-Protocol"] = ["sockizy", ...(signIn ? [`sockizy.${signIn}`] : [])].join(", ");
+    else if (signIn) url.searchParams.set("signin", signIn);
+    const res = await SELF.fetch(url, { headers });
     if (!res.webSocket) throw new Error(`upgrade failed: ${res.status}`);
     return new TestClient(res.webSocket, res.headers.get("Sec-WebSocket-Protocol"));
   },

@@ -37,6 +37,8 @@ export interface RunStats {
   msByOp: Record<string, number>;
   checkpoints: number;
   mostOpen: number;
+  /** Relayed sign-ins the model saw (`SessionModel.relays`). */
+  relays: SessionModel["relays"];
 }
 
 const HISTORY = 15;
@@ -47,7 +49,7 @@ export async function runChaos(options: RunOptions): Promise<RunStats> {
   const driver = new Driver(wire, options.ipPrefix ?? "10.99");
   const generator = new OpGenerator(new Prng(seed), wire.profile, driver.mayFail);
   const checkEvery = options.checkEvery ?? 50;
-  const stats: RunStats = { ops: 0, ms: 0, byOp: {}, msByOp: {}, checkpoints: 0, mostOpen: 0 };
+  const stats: RunStats = { ops: 0, ms: 0, byOp: {}, msByOp: {}, checkpoints: 0, mostOpen: 0, relays: model.relays };
   const history: string[] = [];
   const start = Date.now();
   const where = (step: number, op: string): Where => ({ seed, step, op, history: history.slice(-HISTORY) });
@@ -61,11 +63,14 @@ export async function runChaos(options: RunOptions): Promise<RunStats> {
     const gone = new Set<number>();
     let effects: Effect[] = [];
     const problems: string[] = [];
+    driver.heartbeat();
+    const unbinds = op.op === "signOut" || op.op === "close" || op.op === "disconnect" ? model.get(op.id).uid : null;
     switch (op.op) {
       case "open": {
-        const opened = model.connect(true, op.credentials);
+        const ctl = op.plain !== true;
+        const opened = model.connect(ctl, op.credentials);
         effects = opened.effects;
-        await driver.open(opened.id, op.credentials);
+        await driver.open(opened.id, op.credentials, ctl);
         break;
       }
       case "close":
@@ -94,10 +99,15 @@ export async function runChaos(options: RunOptions): Promise<RunStats> {
       case "hibernate":
         await driver.hibernate(wire.profile.uids, wire.registryShards);
         break;
-      case "reset":
-        effects = model.reset(op.where);
-        await driver.reset(op.where);
+      case "evict":
+        await driver.evict(op.where);
         break;
+      case "reset": {
+        const members = model.relayedFrom(op.where);
+        effects = model.reset(op.where);
+        await driver.reset(op.where, members);
+        break;
+      }
       default:
         if (op.op === "signIn" && "bad" in op.credentials && model.get(op.id).uid === null) driver.failed(op.id);
         effects = predict(model, op, wire);
@@ -109,6 +119,12 @@ export async function runChaos(options: RunOptions): Promise<RunStats> {
       // reach no one) and only then tells the registry. Size reaching the model's says it is done,
       // so what the next op opens cannot receive this one's frames.
       await converges("size after the uid's last socket closed", () => wire.size(), model.size(), at);
+    }
+    if (unbinds !== null) {
+      // Likewise a sign-out or close the client saw nothing of (the seed answers neither), or whose
+      // unbind crosses to another object (a relayed socket's): its uid's count reaching the model's
+      // says the server is done, so the next op (an admin call, a sign-in) does not overtake it.
+      await converges(`count(${unbinds}) after the unbind`, () => driver.count(unbinds), model.count(unbinds), at);
     }
     wire.frames(effects, model, expected, gone, sizeOf);
     await settle(driver, expected, model, at);

@@ -41,8 +41,8 @@ export const seedWire: Wire = {
   registryShards: 64,
   disconnectCode: 0,
 
-  open(credentials, ip) {
-    return connect({ ...(credentials ? { signIn: login(credentials) } : {}), ip });
+  open(credentials, ip, ctl) {
+    return connect({ ...(credentials ? { signIn: login(credentials) } : {}), ip, ctl, viaQuery: !ctl });
   },
 
   async perform(op: Op, client: (id: number) => TestClient, model: SessionModel, expected: Expected) {

@@ -15,8 +15,13 @@ export interface Wire {
   readonly registryShards: number;
   /** The close code of the app's `disconnect` op (when `profile.disconnect`). */
   readonly disconnectCode: number;
-  /** Opens a socket through the Worker (sockizy subprotocol offered), signed in through the upgrade if credentials are given. */
-  open(credentials: Credentials | undefined, ip: string): Promise<TestClient>;
+  /**
+   * Opens a socket through the Worker, signed in through the upgrade if
+   * credentials are given: with `ctl`, offering the sockizy subprotocol (the
+   * sign-in in a subprotocol too), else offering none (the sign-in in
+   * `?signin=`), as the original sockizy client or a plain WebSocket does.
+   */
+  open(credentials: Credentials | undefined, ip: string, ctl: boolean): Promise<TestClient>;
   /**
    * Performs a call op (signIn, signOut, disconnect, clear, kick, emit,
    * broadcast, count) on the real system. Adds to `expected` the answers the

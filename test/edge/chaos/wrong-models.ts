@@ -1,6 +1,6 @@
 // Deliberately wrong models, each off the spec in one small way: a run
 // checked against one of them must fail, which shows the checker can.
-import { type Effect, type ModelSocket, SessionModel } from "./model.js";
+import { type Effect, type ModelSocket, SessionModel, type Uid } from "./model.js";
 
 /** Admits a sign-in while `cap` sockets are already bound (cap + 1 per uid). */
 export class OffByOneCapModel extends SessionModel {
@@ -12,6 +12,23 @@ export class OffByOneCapModel extends SessionModel {
 /** Forgets that a socket that closes is unbound: its slot stays taken. */
 export class SlotKeptOnCloseModel extends SessionModel {
   protected override unbindOnClose(_s: ModelSocket): Effect[] {
+    return [];
+  }
+}
+
+/** Forgets relayed sockets in the cap: a sign-in meets only the sockets its uid's object holds itself. */
+export class RelayUncountedModel extends SessionModel {
+  protected override seats(uid: Uid, s: ModelSocket): ModelSocket[] {
+    return super.seats(uid, s).filter((o) => !this.relayed(o));
+  }
+}
+
+/**
+ * Forgets that the uid's object lets go of a relayed member whose holder was
+ * reset (its audit finds the socket gone): the member keeps its slot.
+ */
+export class RelayGhostKeptModel extends SessionModel {
+  protected override lostMember(_s: ModelSocket): Effect[] {
     return [];
   }
 }
