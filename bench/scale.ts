@@ -1,4 +1,4 @@
-// npm run bench:scale [-- --users 1000 --concurrency 50 --rounds 2 --broadcasts 5 --only ours|baseline]
+// npm run bench:scale [-- --users 1000 --concurrency 50 --rounds 3 --broadcasts 5 --only ours|baseline]
 //
 // Signs in N distinct users (each its own user object) on the local server
 // at concurrency C, holds them, broadcasts to all of them, then closes them;
@@ -34,7 +34,7 @@ function options(): Options {
   const o: Options = {
     users: 1000,
     concurrency: 50,
-    rounds: 2,
+    rounds: 3, // odd, so each design's median is one of its runs
     broadcasts: 5,
     out: "dist/bench-scale.json",
     only: "both",
