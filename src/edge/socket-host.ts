@@ -269,6 +269,9 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
     if (socket.attachment.gone) return;
     socket.attachment.gone = true;
     socket.save();
+    // The object's own facts (a user object's uid, for its registry report): the close may be the
+    // first thing it does since a wake, when another object closes a socket it holds for a relay.
+    await this.ready();
     // A relayed socket is unbound, and its close handled, by its uid's object.
     if (await this.relay.gone(socket, code)) await this.syncRegistry();
     else await this.gone(socket, code);

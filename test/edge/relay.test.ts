@@ -137,6 +137,32 @@ describe("an original sockizy client signing in from another uid's object", () =
   });
 });
 
+describe("a user object woken to end a relay it holds", () => {
+  // Found by the chaos suite (test/edge/chaos/): a user object woken from
+  // hibernation only by a call for a socket it holds for another uid
+  // (here the kick's relayEnd) handled that socket's close before it had read
+  // its own uid, and reported to the registry as user "null": size counted a
+  // user that does not exist, for good.
+  it("reports as its own uid: size counts no phantom user", async () => {
+    const a = await connect({ signIn: ["D", "6"], ctl: false, viaQuery: true });
+    await a.waitText("USER.OK | 6 | 1");
+    a.send(signOutFrame());
+    await waitSize(0);
+    a.send(signInFrame("D", "13"));
+    await a.until((c) => times(c, "USER.OK | 13 | 1") === 2);
+    // User 6's object holds a (relayed to 13) and b (bound to 6).
+    const b = await connect({ signIn: ["D", "6"] });
+    await b.waitText("USER.OK | 6 | 2");
+    await hibernateAll();
+    expect(await adminPost("/admin/clear", { uid: 13, kick: true })).toHaveProperty("status", 200);
+    expect(await a.closed).toBe(4003);
+    await waitSize(1);
+    b.close();
+    await b.closed;
+    await waitSize(0);
+  });
+});
+
 describe("broadcasts", () => {
   it("reach a relayed socket exactly once, whoever holds it", async () => {
     const fromLobby = await plain();
