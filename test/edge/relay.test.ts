@@ -117,14 +117,20 @@ describe("an original sockizy client signing in from the lobby", () => {
   });
 });
 
+/** An original sockizy client held by user 6's object (signed in there by `?signin=`, then out), relayed to user 13. */
+async function relayedFrom6To13(): Promise<TestClient> {
+  const a = await connect({ signIn: ["D", "6"], ctl: false, viaQuery: true });
+  await a.waitText("USER.OK | 6 | 1");
+  a.send(signOutFrame());
+  await waitSize(0);
+  a.send(signInFrame("D", "13"));
+  await a.until((c) => times(c, "USER.OK | 13 | 1") === 2);
+  return a;
+}
+
 describe("an original sockizy client signing in from another uid's object", () => {
   it("is relayed from user 6's object to user 13's, and comes back on sign-out", async () => {
-    const a = await connect({ signIn: ["D", "6"], ctl: false, viaQuery: true });
-    await a.waitText("USER.OK | 6 | 1");
-    a.send(signOutFrame());
-    await waitSize(0);
-    a.send(signInFrame("D", "13"));
-    await a.until((c) => times(c, "USER.OK | 13 | 1") === 2);
+    const a = await relayedFrom6To13();
     expect(await count(13)).toEqual({ uid: "13", count: 1 });
     expect(await count(6)).toEqual({ uid: "6", count: 0 });
     await hibernateAll();
@@ -144,12 +150,7 @@ describe("a user object woken to end a relay it holds", () => {
   // its own uid, and reported to the registry as user "null": size counted a
   // user that does not exist, for good.
   it("reports as its own uid: size counts no phantom user", async () => {
-    const a = await connect({ signIn: ["D", "6"], ctl: false, viaQuery: true });
-    await a.waitText("USER.OK | 6 | 1");
-    a.send(signOutFrame());
-    await waitSize(0);
-    a.send(signInFrame("D", "13"));
-    await a.until((c) => times(c, "USER.OK | 13 | 1") === 2);
+    const a = await relayedFrom6To13();
     // User 6's object holds a (relayed to 13) and b (bound to 6).
     const b = await connect({ signIn: ["D", "6"] });
     await b.waitText("USER.OK | 6 | 2");
