@@ -35,8 +35,13 @@ export function holderStub(env: Env, ref: HolderRef): RelayHolderRpc {
 export class Relay {
   /** One stub per uid for the instance's life, so calls to one object arrive in the order they were made. */
   private readonly users = new Map<string, UserRpc>();
-  /** Sockets whose admission is in flight: their frames are still handled here. */
-  private readonly admitting = new Set<string>();
+  /**
+   * Admissions in flight, by socket id. The client may get USER.OK (the
+   * reply, or the session broadcast) before the admission call returns
+   * here, and answer at once: its frames wait for the admission, then go
+   * where the socket belongs (its uid's object if admitted, here if not).
+   */
+  private readonly admitting = new Map<string, Promise<SignInOutcome | null>>();
 
   constructor(private readonly host: RelayHost) {}
 
@@ -66,11 +71,16 @@ export class Relay {
    * here, limits included). Resolves to null when it is bound (that object
    * has replied through us), else to the refusal to reply here.
    */
-  async admit(socket: EdgeSocket, uid: Uid): Promise<SignInOutcome | null> {
+  admit(socket: EdgeSocket, uid: Uid): Promise<SignInOutcome | null> {
     // Marked first: the object's reply comes back through relaySend before the call resolves.
     socket.attachment.relay = uid;
     socket.save();
-    this.admitting.add(socket.id);
+    const admission = this.ask(socket, uid).finally(() => this.admitting.delete(socket.id));
+    this.admitting.set(socket.id, admission);
+    return admission;
+  }
+
+  private async ask(socket: EdgeSocket, uid: Uid): Promise<SignInOutcome | null> {
     let refused: SignInOutcome | null;
     try {
       const member = { holder: this.host.holder(), id: socket.id, uid, at: socket.attachment.at };
@@ -78,8 +88,6 @@ export class Relay {
     } catch (e) {
       console.error("sockizy-edge: relaying a sign-in failed:", e);
       refused = { kind: "error", uid };
-    } finally {
-      this.admitting.delete(socket.id);
     }
     if (refused !== null) this.unmark(socket, uid);
     return refused;
@@ -96,8 +104,9 @@ export class Relay {
    * here then (and from then on).
    */
   async forward(socket: EdgeSocket, event: string, data: unknown): Promise<boolean> {
+    await this.admitting.get(socket.id);
     const uid = socket.attachment.relay;
-    if (uid === undefined || this.admitting.has(socket.id)) return false;
+    if (uid === undefined) return false;
     try {
       if (await this.user(uid).relayFrame(this.host.holder(), socket.id, event, data)) return true;
     } catch (e) {
@@ -115,6 +124,8 @@ export class Relay {
    * handling is skipped). A failed call is repaired by that object's audit.
    */
   async gone(socket: EdgeSocket, code: number): Promise<boolean> {
+    // A close during the admission is told once the uid's object knows the member, so it unbinds it.
+    await this.admitting.get(socket.id);
     const uid = socket.attachment.relay;
     if (uid === undefined) return false;
     try {

@@ -115,6 +115,36 @@ describe("an original sockizy client signing in from the lobby", () => {
     expect(a.texts).toEqual(["USER.OK | 13 | 1", "USER.OK | 13 | 1", "USER.OK | 6 | 2"]);
     expect(await count(13)).toEqual({ uid: "13", count: 1 });
   });
+  it("hands a frame sent the moment USER.OK arrives to the uid's handlers, not the lobby's", async () => {
+    // USER.OK reaches the client through the lobby before the lobby's admission call has returned
+    // (the uid's object still broadcasts the session event): the frame must wait for it, not be
+    // handled here as an unbound socket's (the seed ignores a sign-out from an unbound socket).
+    // The window, made wide: user 13's object finishes its session broadcast 300 ms after it went out.
+    await runInDurableObject(user("13"), (instance: unknown) => {
+      const io = (instance as { io: { text(t: string): Promise<void> } }).io;
+      const text = io.text.bind(io);
+      io.text = async (t) => {
+        await text(t);
+        await new Promise((r) => setTimeout(r, 300));
+      };
+    });
+    const a = await plain();
+    let sent = false;
+    a.ws.addEventListener("message", (e) => {
+      if (!sent && e.data === "USER.OK | 13 | 1") {
+        sent = true;
+        a.send(signOutFrame());
+      }
+    });
+    a.send(signInFrame("D", "13"));
+    await a.until(() => sent);
+    const deadline = Date.now() + 5000;
+    while (((await count(13)) as { count: number }).count !== 0) {
+      if (Date.now() > deadline) throw new Error("the sign-out sent on USER.OK was lost: user 13 still holds a socket");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await waitSize(0);
+  });
 });
 
 /** An original sockizy client held by user 6's object (signed in there by `?signin=`, then out), relayed to user 13. */
