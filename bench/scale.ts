@@ -29,9 +29,9 @@ interface Options {
 }
 
 function options(): Options {
-  // 2,000 users by default (issue 7). Before fan-out timeouts shared one timer, the minimal design's
-  // broadcast to 2,000 made the local runtime restart the Worker mid-request in three runs on a loaded
-  // machine; if that happens, --users 1000 compares the same way.
+  // 2,000 users by default (issue 7). On a loaded machine (2026-11-25, three runs) the minimal design's
+  // broadcast to 2,000 made the local runtime restart the Worker mid-request; on a quiet one it
+  // completes. If it happens to you, --users 1000 compares the same way.
   const o: Options = {
     users: 2000,
     concurrency: 50,
