@@ -2,12 +2,13 @@
 // away in-memory closures, so handlers cannot be registered per connection
 // as the original `socket.on(...)` did: every object rebuilds its sockets
 // from attachments and calls these same module-level functions.
-import type { Merge, PacketData, SchemaMap } from "../protocol/index.js";
-import { type OriginPattern, parseOriginPattern } from "./origins.js";
+import type { PacketData } from "../protocol/index.js";
+import { type OriginOptions, type Origins, resolveOrigins } from "./origins.js";
+import type { PacketMaps, ReceiveMap, Uid } from "./packet-maps.js";
 import type { Io, ServerSocket } from "./socket.js";
 
-/** A user id: what `authenticate` returns. It names the user's Durable Object. */
-export type Uid = string | number;
+export type { OriginOptions, Origins } from "./origins.js";
+export type { PacketMaps, ReceiveMap, SendMap, Uid } from "./packet-maps.js";
 
 /** What the sign-in flow decided, handed to the application's `reply`. */
 export type SignInOutcome<Data = unknown> =
@@ -35,19 +36,6 @@ export type CapPolicy =
   | "reject"
   /** Accept it; the oldest bound socket gets `session.clear` and is closed with 4001. */
   | "replace-oldest";
-
-export interface PacketMaps {
-  /** Packets the server receives (client -> server). */
-  readonly unpack?: SchemaMap;
-  /** Packets the server sends (server -> client). */
-  readonly pack?: SchemaMap;
-  /** Both directions; appended after the others in each table. */
-  readonly shared?: SchemaMap;
-}
-
-type Or<M> = M extends SchemaMap ? M : Record<never, never>;
-export type ReceiveMap<P extends PacketMaps> = Merge<Or<P["unpack"]>, Or<P["shared"]>>;
-export type SendMap<P extends PacketMaps> = Merge<Or<P["pack"]>, Or<P["shared"]>>;
 
 type Awaitable<T> = T | Promise<T>;
 
@@ -241,19 +229,6 @@ export interface Limits {
   readonly perSocket: AttemptLimit | null;
 }
 
-export interface OriginOptions {
-  /**
-   * Origins allowed to open a WebSocket: `https://app.example.com`,
-   * `https://*.example.com` (any subdomain), `*.example.com` (either
-   * scheme), `null` (the literal Origin `null`). Default: every origin. The
-   * deployment variable `ALLOWED_ORIGINS` (comma-separated), when set,
-   * replaces this list.
-   */
-  readonly allowed?: readonly string[];
-  /** Whether an upgrade without an Origin header (not a browser) is allowed. Default true. */
-  readonly allowMissing?: boolean;
-}
-
 export const LIMIT_DEFAULTS = {
   perKey: { attempts: 10, windowMs: 15 * 60_000 },
   perIp: { attempts: 100, windowMs: 15 * 60_000 },
@@ -279,19 +254,6 @@ function resolveLimits(options: LimitOptions<unknown> | false | undefined): Limi
     perKey: limit("perKey"),
     perIp: limit("perIp"),
     perSocket: limit("perSocket"),
-  };
-}
-
-/** The origin rules with defaults filled in; `allowed` null means every origin. */
-export interface Origins {
-  readonly allowed: readonly OriginPattern[] | null;
-  readonly allowMissing: boolean;
-}
-
-function resolveOrigins(options: OriginOptions | undefined): Origins {
-  return {
-    allowed: options?.allowed ? options.allowed.map((p) => parseOriginPattern(p, "origins.allowed")) : null,
-    allowMissing: options?.allowMissing ?? true,
   };
 }
 

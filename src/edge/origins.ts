@@ -3,8 +3,6 @@
 // unlike fetch, applies no CORS check to it: without this check any page on
 // the web can open a socket to the server with its visitor's cookies and IP.
 // Non-browser clients need not send Origin at all.
-import type { Origins } from "./app.js";
-
 /** One allowed origin, or a family of them (`*.example.com`). */
 export type OriginPattern =
   | { readonly kind: "any" }
@@ -85,4 +83,31 @@ export function originAllowed(origins: Origins, allowedVar: string | undefined, 
   if (allowed === null) return true;
   const o = origin.trim().toLowerCase();
   return allowed.some((p) => matches(p, o));
+}
+
+export interface OriginOptions {
+  /**
+   * Origins allowed to open a WebSocket: `https://app.example.com`,
+   * `https://*.example.com` (any subdomain), `*.example.com` (either
+   * scheme), `null` (the literal Origin `null`). Default: every origin. The
+   * deployment variable `ALLOWED_ORIGINS` (comma-separated), when set,
+   * replaces this list.
+   */
+  readonly allowed?: readonly string[];
+  /** Whether an upgrade without an Origin header (not a browser) is allowed. Default true. */
+  readonly allowMissing?: boolean;
+}
+
+/** The origin rules with defaults filled in; `allowed` null means every origin. */
+export interface Origins {
+  readonly allowed: readonly OriginPattern[] | null;
+  readonly allowMissing: boolean;
+}
+
+/** The app's `origins` option, checked and with defaults filled in. */
+export function resolveOrigins(options: OriginOptions | undefined): Origins {
+  return {
+    allowed: options?.allowed ? options.allowed.map((p) => parseOriginPattern(p, "origins.allowed")) : null,
+    allowMissing: options?.allowMissing ?? true,
+  };
 }

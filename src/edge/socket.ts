@@ -3,7 +3,7 @@
 // over a hibernatable WebSocket and its attachment, made afresh for every
 // event, so nothing in it has to survive a wake.
 import type { PacketInput } from "../protocol/index.js";
-import type { PacketMaps, SendMap, Uid } from "./app.js";
+import type { PacketMaps, SendMap, Uid } from "./packet-maps.js";
 
 /**
  * Per-socket state kept in the WebSocket attachment (ids and flags only:
