@@ -4,64 +4,20 @@
 // relay (README "Sign-in paths"). Over real TCP against `wrangler dev`,
 // frames made by 2pack 1.0.0; test/tcp/seed-scenario.test.ts runs the same
 // scenario with sign-ins in the upgrade.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type LocalServer, startLocalServer } from "../support/local-server.js";
-import { adminGet, type Client, connect, signInFrame, signOutFrame, waitFor } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import type { Client } from "./helpers.js";
+import { signInFrame, signOutFrame } from "./helpers.js";
+import { useSeedServer } from "./seed-server.js";
 
-const SECRET = "tcp-relay-secret";
-let server: LocalServer | undefined;
-let wsBase = "";
-let httpBase = "";
-
-/** Every client a test opened; afterEach closes them all. */
-const open: Client[] = [];
+const server = useSeedServer("tcp-relay-secret");
+const { size, count, waitSize } = server;
 
 /** An original sockizy client: it offers no subprotocol. */
 async function client(name: string): Promise<Client> {
-  const c = await connect(wsBase, name);
-  open.push(c);
+  const c = await server.client(name);
   expect(c.protocol).toBe("");
   return c;
 }
-
-async function size(): Promise<number> {
-  const { status, body } = await adminGet(httpBase, "/admin/size", SECRET);
-  expect(status).toBe(200);
-  return (body as { size: number }).size;
-}
-
-async function count(uid: number): Promise<unknown> {
-  return (await adminGet(httpBase, `/admin/count?uid=${uid}`, SECRET)).body;
-}
-
-async function waitSize(n: number, ms = 3000): Promise<void> {
-  let last: number | undefined;
-  await waitFor(
-    async () => {
-      last = await size();
-      return last === n;
-    },
-    ms,
-    () => `: size stayed ${last}, expected ${n}`,
-  );
-}
-
-beforeAll(async () => {
-  server = await startLocalServer({ ADMIN_SECRET: SECRET });
-  httpBase = server.url;
-  wsBase = server.url.replace(/^http:/, "ws:");
-  await waitSize(0, 70_000);
-}, 90_000);
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-  await waitSize(0);
-}, 15_000);
-
-afterAll(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-  await server?.stop();
-}, 20_000);
 
 describe("the seed scenario with the original client's in-band sign-in, over TCP", () => {
   it("signs in, caps, refuses, broadcasts, signs out, frees slots on close", async () => {

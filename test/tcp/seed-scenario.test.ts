@@ -3,12 +3,10 @@
 // 127.0.0.1, binary frames made by 2pack 1.0.0 (the original sockizy
 // serializer), and the admin API over HTTP. test/edge/seed.test.ts runs the
 // same scenario inside workerd with our codec.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type LocalServer, startLocalServer } from "../support/local-server.js";
+import { describe, expect, it } from "vitest";
 import {
   adminGet,
   b64url,
-  type Client,
   type ConnectOptions,
   connect,
   frame,
@@ -16,21 +14,11 @@ import {
   signInFrame,
   signOutFrame,
   UpgradeRefused,
-  waitFor,
 } from "./helpers.js";
+import { useSeedServer } from "./seed-server.js";
 
-const SECRET = "tcp-secret";
-let server: LocalServer | undefined;
-let wsBase = "";
-let httpBase = "";
-
-/** Every client a test opened; afterEach closes them all. */
-const open: Client[] = [];
-async function client(name: string, opts: ConnectOptions = {}): Promise<Client> {
-  const c = await connect(wsBase, name, opts);
-  open.push(c);
-  return c;
-}
+const server = useSeedServer("tcp-secret");
+const { client, size, count, waitSize } = server;
 
 /** Sign-in path (b): the `sockizy` subprotocol plus `sockizy.<base64url of the 2pack frame>`. */
 const inUpgrade = (login: string, password: string): ConnectOptions => ({
@@ -40,49 +28,6 @@ const inUpgrade = (login: string, password: string): ConnectOptions => ({
 const inQuery = (login: string, password: string): ConnectOptions => ({
   query: `?signin=${b64url(signInFrame(login, password))}`,
 });
-
-async function size(): Promise<number> {
-  const { status, body } = await adminGet(httpBase, "/admin/size", SECRET);
-  expect(status).toBe(200);
-  return (body as { size: number }).size;
-}
-
-async function count(uid: number): Promise<unknown> {
-  return (await adminGet(httpBase, `/admin/count?uid=${uid}`, SECRET)).body;
-}
-
-/** Waits until the admin API reports `n` users holding sessions. */
-async function waitSize(n: number, ms = 3000, hint = ""): Promise<void> {
-  let last: number | undefined;
-  await waitFor(
-    async () => {
-      last = await size();
-      return last === n;
-    },
-    ms,
-    () => `: size stayed ${last}, expected ${n}${hint}`,
-  );
-}
-
-beforeAll(async () => {
-  server = await startLocalServer({ ADMIN_SECRET: SECRET });
-  httpBase = server.url;
-  wsBase = server.url.replace(/^http:/, "ws:");
-  // `wrangler dev` keeps Durable Object storage in .wrangler/state between
-  // runs: a server stopped with sockets open leaves their uids counted until
-  // each user object's audit alarm (auditMs, 60 s) runs. Normally size is 0 at once.
-  await waitSize(0, 70_000, " (sessions left in .wrangler/state by a server stopped with sockets open?)");
-}, 90_000);
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-  await waitSize(0);
-}, 15_000);
-
-afterAll(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-  await server?.stop();
-}, 20_000);
 
 describe("the seed scenario over TCP", () => {
   it("signs in, caps, refuses, broadcasts, signs out, frees slots on close", async () => {
@@ -226,9 +171,9 @@ describe("sign-in paths", () => {
 
   it("refuses a malformed sign-in in the upgrade with 400, before any socket exists", async () => {
     const refused = async (opts: ConnectOptions) => {
-      const e = await connect(wsBase, "refused", opts).then(
+      const e = await connect(server.ws, "refused", opts).then(
         (c) => {
-          open.push(c);
+          server.track(c);
           return undefined;
         },
         (err: unknown) => err,
@@ -303,8 +248,8 @@ describe("invalid frames", () => {
 
 describe("admin API", () => {
   it("refuses a wrong or missing secret with 401", async () => {
-    expect((await adminGet(httpBase, "/admin/size", "wrong")).status).toBe(401);
-    const res = await fetch(`${httpBase}/admin/size`, { signal: AbortSignal.timeout(3000) });
+    expect((await adminGet(server.http, "/admin/size", "wrong")).status).toBe(401);
+    const res = await fetch(`${server.http}/admin/size`, { signal: AbortSignal.timeout(3000) });
     await res.arrayBuffer();
     expect(res.status).toBe(401);
   });
