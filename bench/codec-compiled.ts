@@ -12,6 +12,7 @@ import { createRequire } from "node:module";
 import { DecodeError, PacketTable } from "../src/protocol/index.js";
 import { Scratch } from "../src/protocol/scratch.js";
 import { readUtf8, writeUtf8 } from "../src/protocol/utf8.js";
+import { cpuNsPerCall, median } from "./cpu-time.js";
 
 const require = createRequire(import.meta.url);
 
@@ -163,13 +164,7 @@ const header = packer("uint16");
 const BATCH = 20000;
 let sink = 0;
 
-function time(fn: () => void): number {
-  const t0 = process.cpuUsage();
-  fn();
-  const t = process.cpuUsage(t0);
-  return ((t.user + t.system) * 1000) / BATCH;
-}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const time = (fn: () => void) => cpuNsPerCall(fn, BATCH);
 
 console.log("medians of 41 interleaved rounds of 20000 calls (process CPU time), ns per call");
 for (const [id, c] of cases.entries()) {

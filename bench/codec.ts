@@ -20,6 +20,7 @@
 // JavaScript UTF-8 code (it checks `typeof Buffer` when it loads).
 import { createRequire } from "node:module";
 import { PacketTable, type Schema } from "../src/protocol/index.js";
+import { cpuNsPerCall, median } from "./cpu-time.js";
 
 type Packer = (schema: Schema) => {
   offset: number;
@@ -79,17 +80,7 @@ const table = new PacketTable(Object.fromEntries(cases.map((c) => [c.name, c.sch
 
 let sink = 0; // keeps results alive so nothing is optimised away
 
-// CPU time of this process (user + system), not wall time: on a shared
-// machine a batch that waits for a core would count the wait, and the
-// longer batches (2pack's) wait more often, which flatters the faster side.
-function time(fn: () => void): number {
-  const t0 = process.cpuUsage();
-  fn();
-  const t = process.cpuUsage(t0);
-  return ((t.user + t.system) * 1000) / BATCH;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const time = (fn: () => void) => cpuNsPerCall(fn, BATCH);
 const ns = (x: number[]) => `${median(x).toFixed(0)} ns`;
 
 /** Runs the three packets against one 2pack; returns each packet's median speed-ups. */
