@@ -104,7 +104,9 @@ export class Relay {
    * here then (and from then on).
    */
   async forward(socket: EdgeSocket, event: string, data: unknown): Promise<boolean> {
-    await this.admitting.get(socket.id);
+    // Per frame: only a socket being admitted waits (no extra await for the others).
+    const admission = this.admitting.get(socket.id);
+    if (admission) await admission;
     const uid = socket.attachment.relay;
     if (uid === undefined) return false;
     try {

@@ -206,7 +206,9 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
 
   /** A frame's event: to the uid's object if the socket is bound by relay (one RPC), else to the handlers here. */
   private async dispatch(event: string, socket: EdgeSocket, data: unknown): Promise<void> {
-    if (!(await this.relay.forward(socket, event, data))) await this.fire(event, socket, data);
+    // Most sockets are not relayed: they go straight to the handlers, with no relay call in between.
+    if (this.relay.isRelayed(socket) && (await this.relay.forward(socket, event, data))) return;
+    await this.fire(event, socket, data);
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
