@@ -10,12 +10,12 @@ import { Credentials, SIGNIN_TRIES } from "./credentials.js";
 import { Emitter } from "./emitter.js";
 import { Heartbeat } from "./heartbeat.js";
 import { pageWindow, watchOnline } from "./online.js";
-import { type ClientOptions, type Settings, settle } from "./options.js";
+import { type ClientOptions, DEFAULTS, type Settings, settle } from "./options.js";
 import { type Frame, OfflineQueue } from "./queue.js";
 import { Reconnection } from "./reconnection.js";
 import { CLOSED, CONNECTING, Connection, OPEN, type SocketCloseEvent, type SocketMessageEvent } from "./socket.js";
 import type { SendResult } from "./types.js";
-import { resolveUrl } from "./url.js";
+import { connectionUrl, resolveUrl } from "./url.js";
 
 type Timer = ReturnType<typeof setTimeout>;
 
@@ -225,7 +225,8 @@ export abstract class Link {
     const { protocols, carried } = this.credentials.next();
     let conn: Connection | undefined;
     try {
-      conn = new Connection(Socket, this.target, protocols, carried, {
+      const url = connectionUrl(this.target, this.settings.pingInterval, DEFAULTS.pingInterval);
+      conn = new Connection(Socket, url, protocols, carried, {
         open: () => this.opened(conn as Connection),
         message: (e) => this.conn === conn && this.received(conn, e),
         close: (e) => this.closed(conn as Connection, e.code, e.reason, e.wasClean, e),

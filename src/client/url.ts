@@ -22,3 +22,16 @@ export function resolveUrl(url: string | undefined, secure?: boolean): string {
   // URL() adds the "/" path when there is none and rejects what is not a URL.
   return new URL(`${tls ? "wss" : "ws"}://${rest}`).href;
 }
+
+/**
+ * The URL a connection opens: a ping interval other than the default is
+ * told to the server (`?hb=<seconds>`, 0 when the heartbeat is off), which
+ * judges a silent socket by it (README "Dead holders").
+ */
+export function connectionUrl(target: string, pingInterval: number, defaultInterval: number): string {
+  if (pingInterval === defaultInterval) return target;
+  const url = new URL(target);
+  // Whole seconds, as the server takes them (0 to 9999).
+  url.searchParams.set("hb", String(Math.min(9999, Math.max(0, Math.ceil(pingInterval)))));
+  return url.href;
+}

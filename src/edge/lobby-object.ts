@@ -38,7 +38,7 @@ export function lobbyObjectClass(app: App) {
         this.shard = Number(url.searchParams.get("shard"));
         await this.ctx.storage.put("shard", this.shard);
       }
-      const { socket, response } = this.open(url.searchParams.get("ctl") === "1", url.searchParams.get("ip"));
+      const { socket, response } = this.open(url.searchParams);
       await this.syncRegistry();
       await this.fire("connection", socket, undefined);
       const outcome = url.searchParams.get("outcome");

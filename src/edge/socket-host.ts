@@ -135,14 +135,25 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   }
 
   /** Accepts a new socket through the Hibernation API; the response completes the upgrade. */
-  protected open(ctl: boolean, ip?: string | null): { socket: EdgeSocket; response: Response } {
+  /** Accepts a socket from the Worker's connect URL (`ctl`, `ip`, `hb`: worker.ts `connectUrl`). */
+  protected open(params: URLSearchParams): { socket: EdgeSocket; response: Response } {
+    const ctl = params.get("ctl") === "1";
+    const ip = params.get("ip");
+    const hb = params.get("hb");
     const { 0: client, 1: server } = new WebSocketPair();
     const id = randomId();
     // Tagged with its id, so a relay finds it with getWebSockets(id).
     this.ctx.acceptWebSocket(server, [id]);
     // Date.now() only moves between I/O in Workers: keep accept order strict.
     this.lastAt = Math.max(Date.now(), this.lastAt + 1);
-    const attachment: Attachment = { id, uid: null, ctl, at: this.lastAt, ...(ip ? { ip } : {}) };
+    const attachment: Attachment = {
+      id,
+      uid: null,
+      ctl,
+      at: this.lastAt,
+      ...(ip ? { ip } : {}),
+      ...(hb !== null ? { hb: Number(hb) } : {}),
+    };
     server.serializeAttachment(attachment);
     // Browsers drop a connection whose offered subprotocol is not answered.
     const headers = ctl ? { "Sec-WebSocket-Protocol": SUBPROTOCOL } : undefined;
@@ -547,9 +558,14 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
         continue;
       }
       const { attachment } = this.view(ws);
-      if (ws.readyState !== WebSocket.READY_STATE_OPEN || !attachment.ctl || attachment.gone) continue;
+      // hb 0: a client that said it does not ping; its silence proves nothing.
+      if (ws.readyState !== WebSocket.READY_STATE_OPEN || !attachment.ctl || attachment.hb === 0 || attachment.gone) {
+        continue;
+      }
       const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
-      if (now - Math.max(attachment.at, pinged) <= this.app.heartbeatTimeoutMs) continue;
+      // A client that pings less often than the default is given two of its intervals.
+      const limit = Math.max(this.app.heartbeatTimeoutMs, (attachment.hb ?? 0) * 2000);
+      if (now - Math.max(attachment.at, pinged) <= limit) continue;
       try {
         ws.close(1001, "no heartbeat");
       } catch {

@@ -25,6 +25,8 @@ export interface Attachment {
   gone?: true;
   /** The client's IP as the Worker saw it (CF-Connecting-IP), for the limits of in-band sign-ins. */
   readonly ip?: string;
+  /** The client's ping interval in seconds, when it said it is not the default 25 (0: it does not ping). */
+  readonly hb?: number;
   /**
    * Bound by relay to this uid's object (README "Sign-in paths"): its frames
    * go there, and that object sends to it through this one. `uid` stays null here.

@@ -62,7 +62,7 @@ export function userObjectClass(app: App) {
         await this.ctx.storage.put("uid", uid);
       }
       const epoch = url.searchParams.get("epoch");
-      const { socket, response } = this.open(url.searchParams.get("ctl") === "1", url.searchParams.get("ip"));
+      const { socket, response } = this.open(url.searchParams);
       await this.fire("connection", socket, undefined);
       if (epoch !== null && Number(epoch) !== (await this.epoch())) {
         // A ticket from before a clear (a kick) or the last sign-out: refused, the socket stays here unbound.

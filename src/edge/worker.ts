@@ -44,12 +44,18 @@ async function upgrade(app: App, request: Request, env: Env, url: URL, ctx: Exec
     .map((p) => p.trim())
     .filter(Boolean);
   const ctl = offered.includes(SUBPROTOCOL);
+  // `?hb=<seconds>`: a sockizy client whose ping interval is not the default 25 s says so, so
+  // its silence is judged by its own cadence, or not at all for 0 (README "Dead holders").
+  const hbParam = url.searchParams.get("hb");
+  if (hbParam !== null && !/^\d{1,4}$/.test(hbParam)) {
+    return text(400, "hb: the client's ping interval in whole seconds (0 to 9999)");
+  }
   const encoded =
     offered.find((p) => p.startsWith(SIGNIN_PREFIX))?.slice(SIGNIN_PREFIX.length) ?? url.searchParams.get("signin");
   const ticket = offered.find((p) => p.startsWith(RESUME_PREFIX))?.slice(RESUME_PREFIX.length);
-  const ip = clientIp(request);
-  if ((encoded === null || encoded === "") && ticket !== undefined) return resume(app, env, ctx, { ticket, ctl, ip });
-  if (encoded === null || encoded === "") return toLobby(app, env, { ctl, ip });
+  const peer: Peer = { ctl, ip: clientIp(request), ...(hbParam === null ? {} : { hb: Number(hbParam) }) };
+  if ((encoded === null || encoded === "") && ticket !== undefined) return resume(app, env, ctx, ticket, peer);
+  if (encoded === null || encoded === "") return toLobby(app, env, peer);
 
   // A malformed sign-in is refused before any object is touched.
   const frame = fromBase64Url(encoded);
@@ -66,7 +72,7 @@ async function upgrade(app: App, request: Request, env: Env, url: URL, ctx: Exec
   }
 
   // Rate limits (README "Security"): refused before authenticate and before any socket object.
-  const gate = await admit(app, env, ip, keyOf(app, packet.data));
+  const gate = await admit(app, env, peer.ip, keyOf(app, packet.data));
   if (gate.limited) return tooMany(gate.retryAfter);
   let uid: Uid | null;
   try {
@@ -74,29 +80,24 @@ async function upgrade(app: App, request: Request, env: Env, url: URL, ctx: Exec
   } catch (e) {
     console.error("sockizy-edge: authenticate failed:", e);
     ctx.waitUntil(gate.settle("dropped"));
-    return toLobby(app, env, { ctl, ip, outcome: "error" });
+    return toLobby(app, env, peer, { outcome: "error" });
   }
   ctx.waitUntil(gate.settle(uid === null ? "failed" : "ok"));
-  if (uid === null) return toLobby(app, env, { ctl, ip, outcome: "bad", signin: encoded });
-  return toUser(env, uid, ctl, ip);
+  if (uid === null) return toLobby(app, env, peer, { outcome: "bad", signin: encoded });
+  return toUser(env, uid, peer);
 }
 
 /**
  * A resume ticket in place of credentials; one that does not verify is
  * refused like a bad password, and counted like one (per client IP).
  */
-async function resume(
-  app: App,
-  env: Env,
-  ctx: ExecutionContext,
-  { ticket, ctl, ip }: { ticket: string; ctl: boolean; ip: string },
-): Promise<Response> {
-  const gate = await admit(app, env, ip, null);
+async function resume(app: App, env: Env, ctx: ExecutionContext, ticket: string, peer: Peer): Promise<Response> {
+  const gate = await admit(app, env, peer.ip, null);
   if (gate.limited) return tooMany(gate.retryAfter);
   const claim = env.TICKET_SECRET ? await verifyTicket(env.TICKET_SECRET, ticket) : null;
   ctx.waitUntil(gate.settle(claim === null ? "failed" : "ok"));
-  if (claim === null) return toLobby(app, env, { ctl, ip, outcome: "resume-refused" });
-  return toUser(env, claim.uid, ctl, ip, claim.epoch);
+  if (claim === null) return toLobby(app, env, peer, { outcome: "resume-refused" });
+  return toUser(env, claim.uid, peer, claim.epoch);
 }
 
 /** Too many failed sign-ins: HTTP 429 with Retry-After in seconds (RFC 9110 section 10.2.3). */
@@ -106,13 +107,28 @@ function tooMany(retryAfter: number): Response {
   return res;
 }
 
-function toUser(env: Env, uid: Uid, ctl: boolean, ip: string, epoch?: number): Promise<Response> {
-  // Only the Worker builds this URL, so an object trusts the uid in it.
-  const target = new URL("https://user/connect");
+/** The client as the Worker saw it, handed to the object that will hold its socket. */
+interface Peer {
+  /** It offered the `sockizy` subprotocol. */
+  ctl: boolean;
+  /** Its IP, for the rate limits of sign-ins sent later on the socket. */
+  ip: string;
+  /** Its ping interval in seconds, when it said it is not the default (`?hb=`). */
+  hb?: number;
+}
+
+/** Only the Worker builds these URLs, so an object trusts what they say. */
+function connectUrl(base: string, peer: Peer): URL {
+  const target = new URL(base);
+  target.searchParams.set("ctl", peer.ctl ? "1" : "0");
+  target.searchParams.set("ip", peer.ip);
+  if (peer.hb !== undefined) target.searchParams.set("hb", String(peer.hb));
+  return target;
+}
+
+function toUser(env: Env, uid: Uid, peer: Peer, epoch?: number): Promise<Response> {
+  const target = connectUrl("https://user/connect", peer);
   target.searchParams.set("uid", JSON.stringify(uid));
-  target.searchParams.set("ctl", ctl ? "1" : "0");
-  // The client's IP, for the rate limits of sign-ins sent later on the socket.
-  target.searchParams.set("ip", ip);
   if (epoch !== undefined) target.searchParams.set("epoch", String(epoch));
   const stub = env.USERS.get(env.USERS.idFromName(String(uid)));
   return stub.fetch(target, { headers: { Upgrade: "websocket" } });
@@ -126,14 +142,10 @@ const LOBBY_TRIES = 3;
  * (`lobbyCapacity` sockets) answers 503 and the next one is tried, so
  * sockets never pile into a full lobby. All full: 503 with Retry-After.
  */
-async function toLobby(
-  app: App,
-  env: Env,
-  p: { ctl: boolean; ip: string; outcome?: "bad" | "error" | "resume-refused"; signin?: string },
-): Promise<Response> {
+async function toLobby(app: App, env: Env, peer: Peer, p: LobbyArrival = {}): Promise<Response> {
   const first = Math.floor(Math.random() * app.lobbyShards);
   for (let i = 0; i < Math.min(LOBBY_TRIES, app.lobbyShards); i++) {
-    const response = await toLobbyShard(env, (first + i) % app.lobbyShards, p);
+    const response = await toLobbyShard(env, (first + i) % app.lobbyShards, peer, p);
     if (response.status !== 503) return response;
   }
   return new Response("every lobby tried is full; retry later\n", {
@@ -142,15 +154,15 @@ async function toLobby(
   });
 }
 
-function toLobbyShard(
-  env: Env,
-  shard: number,
-  p: { ctl: boolean; ip: string; outcome?: "bad" | "error" | "resume-refused"; signin?: string },
-): Promise<Response> {
-  const target = new URL("https://lobby/connect");
+/** Why a socket arrives in a lobby, when it signed in and was refused. */
+interface LobbyArrival {
+  outcome?: "bad" | "error" | "resume-refused";
+  signin?: string;
+}
+
+function toLobbyShard(env: Env, shard: number, peer: Peer, p: LobbyArrival): Promise<Response> {
+  const target = connectUrl("https://lobby/connect", peer);
   target.searchParams.set("shard", String(shard));
-  target.searchParams.set("ctl", p.ctl ? "1" : "0");
-  target.searchParams.set("ip", p.ip);
   if (p.outcome) target.searchParams.set("outcome", p.outcome);
   if (p.signin) target.searchParams.set("signin", p.signin);
   const stub = env.LOBBIES.get(env.LOBBIES.idFromName(`lobby-${shard}`));

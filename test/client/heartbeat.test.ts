@@ -199,3 +199,25 @@ describe("over a real socket", { timeout: 15_000 }, () => {
     }
   });
 });
+
+describe('the ping interval told to the server (README "Dead holders")', () => {
+  const opened = (options: { pingInterval?: number }) => {
+    const fake = fakeSockets();
+    const client = seedClient("ws://edge.test/", { WebSocket: fake.WebSocket, ...options });
+    const url = new URL(fake.last().url);
+    client.disconnect();
+    return url;
+  };
+
+  it("is not in the URL at the default interval", () => {
+    expect(opened({}).searchParams.has("hb")).toBe(false);
+    expect(opened({ pingInterval: 25 }).searchParams.has("hb")).toBe(false);
+  });
+
+  it("is ?hb=0 when the heartbeat is off, and the interval in whole seconds otherwise", () => {
+    expect(opened({ pingInterval: 0 }).searchParams.get("hb")).toBe("0");
+    expect(opened({ pingInterval: 60 }).searchParams.get("hb")).toBe("60");
+    expect(opened({ pingInterval: 2.5 }).searchParams.get("hb")).toBe("3");
+    expect(opened({ pingInterval: 1e6 }).searchParams.get("hb")).toBe("9999");
+  });
+});

@@ -227,7 +227,8 @@ describe("connect(url) to another server", () => {
     client.connect("ws://edge.test/");
     expect(fake.last().protocols).toEqual(["sockizy", "sockizy-resume.T1"]);
     client.connect("ws://other.test");
-    expect(fake.last().url).toBe("ws://other.test/");
+    // hb=0: this setup turns the heartbeat off, and the client tells the server so.
+    expect(fake.last().url).toBe("ws://other.test/?hb=0");
     expect(fake.last().protocols).toEqual(["sockizy"]);
     client.emit("common.signIn", D13);
     expect(client.text("for edge")).toBe("queued");

@@ -6,7 +6,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Env } from "../../src/edge/env.js";
-import { adminGet, closeOpenClients, connect, waitSize } from "./helpers.js";
+import { adminGet, closeOpenClients, connect, upgrade, waitSize } from "./helpers.js";
 
 const bindings = env as unknown as Env;
 const user = (uid: string) => bindings.USERS.get(bindings.USERS.idFromName(uid));
@@ -54,6 +54,39 @@ describe("a sign-in the cap would refuse", () => {
     const next = await connect({ signIn: ["D", "13"] });
     await next.waitText("USER.MAX.CONN | 1 | 1");
     expect(plain.closeCode).toBeUndefined();
+  });
+});
+
+describe("a sockizy client that says its ping interval (?hb=)", () => {
+  it("is never judged by its silence when it says it does not ping (hb=0)", async () => {
+    const quiet = await connect({ signIn: ["D", "13"], hb: "0" });
+    await quiet.waitText("USER.OK | 13 | 1");
+    await age("13", 600_000);
+    const next = await connect({ signIn: ["D", "13"] });
+    await next.waitText("USER.MAX.CONN | 1 | 1");
+    expect(quiet.closeCode).toBeUndefined();
+  });
+
+  it("is given two of its own intervals when it pings less often than the default", async () => {
+    const slow = await connect({ signIn: ["D", "13"], hb: "60" });
+    await slow.waitText("USER.OK | 13 | 1");
+    await age("13", 100_000); // past heartbeatTimeoutMs (45 s), within 2 x 60 s
+    const refused = await connect({ signIn: ["D", "13"] });
+    await refused.waitText("USER.MAX.CONN | 1 | 1");
+    expect(slow.closeCode).toBeUndefined();
+    await age("13", 30_000); // 130 s: past 2 x 60 s
+    const next = await connect({ signIn: ["D", "13"] });
+    await next.waitText("USER.OK | 13 | 1");
+    expect(await slow.closed).toBe(1001);
+  });
+
+  it("is refused with 400 before any object when hb is not whole seconds", async () => {
+    for (const hb of ["-1", "2.5", "x", "10000"]) {
+      const res = await upgrade({ signIn: ["D", "13"], hb });
+      expect(res.status, hb).toBe(400);
+      expect(await res.text()).toMatch(/^hb: /);
+    }
+    expect(await adminGet("/admin/size")).toEqual({ size: 0 });
   });
 });
 

@@ -92,6 +92,8 @@ export interface ConnectOptions {
   ticket?: string;
   /** The client's address, as Cloudflare sets it (`CF-Connecting-IP`): sign-in limits count per IP. */
   ip?: string;
+  /** `?hb=`: the ping interval a sockizy client says it keeps, when not the default. */
+  hb?: string;
 }
 
 /** Every client `connect` opened, for `closeOpenClients`. */
@@ -131,6 +133,7 @@ export function upgrade(opts: ConnectOptions = {}): Promise<Response> {
   if (opts.ticket !== undefined) protocols.push(`sockizy-resume.${opts.ticket}`);
   const url = new URL("http://edge.test/");
   if (encoded !== undefined && opts.viaQuery) url.searchParams.set("signin", encoded);
+  if (opts.hb !== undefined) url.searchParams.set("hb", opts.hb);
   const headers: Record<string, string> = { Upgrade: "websocket" };
   if (protocols.length) headers["Sec-WebSocket-Protocol"] = protocols.join(", ");
   if (opts.ip !== undefined) headers["CF-Connecting-IP"] = opts.ip;
