@@ -7,13 +7,12 @@
 // /admin/metrics), the server's CPU time per sign-in and per broadcast
 // delivery. Everything else is arithmetic, printed as a Markdown table.
 import { readFileSync } from "node:fs";
+import { FAN_OUT_CONCURRENCY } from "../src/edge/fan-out.js";
 import { shardOf } from "../src/edge/shards.js";
 import type { Requests, Run } from "./scale-run.js";
 
 /** The platform's soft limit of one Durable Object (https://developers.cloudflare.com/durable-objects/platform/limits/). */
 const SOFT_LIMIT = 1000;
-/** At most this many calls in flight per fan-out level (src/edge/fan-out.ts). */
-const FAN_OUT_CONCURRENCY = 64;
 
 function args() {
   const a = { file: "docs/scale-run.json", users: 10_000_000, signins: 10_000, broadcasts: 1, shards: 64, flush: 250 };

@@ -52,7 +52,7 @@ function options(): Options {
 
 // ---------------------------------------------------------------- measuring
 
-/** CPU seconds used so far by every process of the server's process group (wrangler and workerd). */
+/** CPU milliseconds used so far by every process of the server's process group (wrangler and workerd). */
 function groupCpuMs(pgid: number): number {
   let ticks = 0;
   for (const entry of readdirSync("/proc")) {
@@ -191,7 +191,7 @@ async function broadcast(server: LocalServer, held: Held[], design: Design, k: n
   while (held.some((h, i) => h.texts === before[i])) {
     if (Date.now() > deadline) {
       const missing = held.filter((h, i) => h.texts === before[i]).length;
-      throw new Error(`broadcast: ${missing} of ${held.length} sockets did not get it within 60 s`);
+      throw new Error(`broadcast: ${missing} of ${held.length} sockets did not get it within 20 s`);
     }
     await new Promise((r) => setTimeout(r, 2));
   }

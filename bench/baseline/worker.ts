@@ -47,7 +47,8 @@ export class BaselineUser extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    if (code !== 1005 && code !== 1006) ws.close(code);
+    // 1005, 1006 and 1015 are never sent on the wire (RFC 6455 section 7.4.1): close(1015) throws.
+    if (code !== 1005 && code !== 1006 && code !== 1015) ws.close(code);
     if (this.ctx.getWebSockets().filter((s) => s !== ws).length === 0) {
       await registry(this.env).remove((ws.deserializeAttachment() as { uid: string }).uid);
     }

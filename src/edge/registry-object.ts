@@ -26,8 +26,10 @@ export function registryObjectClass(app: App) {
     /** The shard role; its number comes with every call (and is kept for the alarm). */
     private asShard(shard: number): RegistryShard {
       if (this.shardRole === undefined) {
-        this.store.setNumber("shard", shard);
-        this.store.setNumber("role", ROLE_SHARD);
+        // Read before written: a broadcast wakes every shard, and must write nothing (README "Metrics").
+        if (this.store.getNumber("role") !== ROLE_SHARD || this.store.getNumber("shard") !== shard) {
+          this.store.setNumbers({ shard, role: ROLE_SHARD });
+        }
         this.shardRole = new RegistryShard(this.store, this.env, app, shard);
       }
       return this.shardRole;
@@ -35,7 +37,7 @@ export function registryObjectClass(app: App) {
 
     private asGlobal(): RegistryGlobal {
       if (this.globalRole === undefined) {
-        this.store.setNumber("role", ROLE_GLOBAL);
+        if (this.store.getNumber("role") !== ROLE_GLOBAL) this.store.setNumber("role", ROLE_GLOBAL);
         this.globalRole = new RegistryGlobal(this.store, this.env, app);
       }
       return this.globalRole;

@@ -153,7 +153,9 @@ export class RelayedMembers {
     const byHolder = new Map<string, RelayMember[]>();
     for (const m of this.all()) {
       const key = `${m.holder.kind}/${m.holder.name}`;
-      byHolder.set(key, [...(byHolder.get(key) ?? []), m]);
+      const list = byHolder.get(key);
+      if (list) list.push(m);
+      else byHolder.set(key, [m]);
     }
     const lost: RelayMember[] = [];
     for (const members of byHolder.values()) {

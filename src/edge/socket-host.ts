@@ -545,16 +545,14 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
    * answered (`getWebSocketAutoResponseTimestamp`, kept while the object
    * hibernates) more than `heartbeatTimeoutMs` ago, or that never pinged
    * that long after it was accepted (an upgrade the client never saw
-   * complete). Each is closed and unbound as by a close. Resolves to how
-   * many it let go.
+   * complete). Each is closed and unbound as by a close.
    */
-  protected async reapDead(): Promise<number> {
-    let reaped = 0;
+  protected async reapDead(): Promise<void> {
     const now = Date.now();
     for (const ws of this.ctx.getWebSockets()) {
       if (ws.readyState === WebSocket.READY_STATE_CLOSED) {
-        await this.goneOnce(ws, 1006);
-        reaped++;
+        // Logged, not thrown: this runs on a sign-in's path, which a registry failure must not break.
+        await this.goneOnceLogged(ws, 1006);
         continue;
       }
       const { attachment } = this.view(ws);
@@ -572,9 +570,7 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
         // the runtime may already consider it closed
       }
       await this.goneOnceLogged(ws, 1006);
-      reaped++;
     }
-    return reaped;
   }
 }
 
