@@ -15,7 +15,7 @@
 // only in memory: a lockout must outlast an eviction, which an idle object
 // gets within seconds. An alarm deletes expired rows. Attempts in flight
 // (taken, not yet settled) are in memory: they last as long as one
-// `authenticate` call, and a shard is not evicted while it is being called.
+// `authenticate` call, and an object is not evicted while it is being called.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "./env.js";
 

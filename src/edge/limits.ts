@@ -1,6 +1,6 @@
 // Sign-in rate limits, the caller's side (README "Security"). Every
 // sign-in, on every path, first takes one attempt from its counters in the
-// limiter shards (src/edge/limiter-object.ts): per (key, client IP) and per
+// limiter objects, one per counter (src/edge/limiter-object.ts): per (key, client IP) and per
 // client IP. The attempt is taken *before* `authenticate` and held while it
 // runs, so a burst of concurrent wrong passwords cannot overrun the limit;
 // it is counted only if the password was wrong: a success never counts.
@@ -46,17 +46,13 @@ export async function admit(app: App, env: Env, ip: string, key: string | null):
     warned = true;
     return ADMITTED;
   }
-  const counters = await Promise.all(wanted.map(async ([text, l]) => ({ ...(await hashed(text)), l })));
+  const counters: Counter[] = await Promise.all(
+    wanted.map(async ([text, l]) => ({ name: await hashed(text), attempts: l.attempts, windowMs: l.windowMs })),
+  );
   // A success clears its (key, IP) count: the user who mistyped and then got in starts afresh.
   const reset = perKey && key !== null ? [counters[0]?.name as string] : [];
-  // One call per counter object involved (one or two), made in parallel.
-  const byShard = new Map<string, Counter[]>();
-  for (const { name, shard, l } of counters) {
-    const list = byShard.get(shard) ?? [];
-    list.push({ name, attempts: l.attempts, windowMs: l.windowMs });
-    byShard.set(shard, list);
-  }
-  const calls = [...byShard].map(([shard, list]) => ({ stub: limiterStub(ns, shard), list }));
+  // Each counter is an object of its own: one call per counter (one or two), made in parallel.
+  const calls = counters.map((c) => ({ stub: limiterStub(ns, c.name), list: [c] }));
   const settleAll = (taken: boolean[], result: Settled): Promise<void> =>
     Promise.all(calls.map((c, i) => (taken[i] ? c.stub.settle(c.list, result, reset) : undefined))).then(
       () => {},
@@ -69,13 +65,13 @@ export async function admit(app: App, env: Env, ip: string, key: string | null):
     try {
       answers = await Promise.all(calls.map((c) => c.stub.take(c.list)));
     } catch (e) {
-      // A limiter shard that cannot be reached must not lock every user out: let the sign-in through.
+      // A limiter object that cannot be reached must not lock every user out: let the sign-in through.
       console.error("sockizy-edge: the sign-in limiter failed; this sign-in is not limited:", e);
       return ADMITTED;
     }
     const taken = answers.map((a) => a.ok);
     if (taken.every(Boolean)) return { limited: false, settle: (result) => settleAll(taken, result) };
-    // All or nothing: what one shard took is given back when another refused.
+    // All or nothing: what one counter took is given back when another refused.
     await settleAll(taken, "dropped");
     const waits = answers.flatMap((a) => ("retryAfterMs" in a ? [a.retryAfterMs] : []));
     if (waits.length > 0) return { limited: true, retryAfter: Math.max(1, Math.ceil(Math.max(...waits) / 1000)) };
@@ -107,11 +103,11 @@ const enc = new TextEncoder();
  * only the sign-ins of one IP, or of one (key, IP): no limiter object is on
  * every sign-in's path at any scale (docs/scale.md).
  */
-async function hashed(text: string): Promise<{ name: string; shard: string }> {
+async function hashed(text: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", enc.encode(text)));
   let name = "";
   for (const b of digest) name += b.toString(16).padStart(2, "0");
-  return { name, shard: name };
+  return name;
 }
 
 function limiterStub(ns: DurableObjectNamespace, counter: string): LimiterRpc {
