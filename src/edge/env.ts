@@ -28,11 +28,11 @@ export interface RelayMember {
 /** What the user object of a relayed member calls on the holder. */
 export interface RelayHolderRpc {
   /** A frame to the socket (also after the relay ended: a handler may still hold it). */
-  relaySend(id: string, uid: Uid, frame: Frame): Promise<void>;
+  relaySend(id: string, frame: Frame): Promise<void>;
   /** The member was unbound (sign-out, clear): its frames are handled here again; with `close`, it is closed (kick, replace). Ignored unless relayed to uid. */
   relayEnd(id: string, uid: Uid, close?: { code: number; reason: string }): Promise<void>;
   /** `socket.disconnect()`: closed, then unbound by its close as a local socket. */
-  relayClose(id: string, uid: Uid, code: number, reason: string): Promise<void>;
+  relayClose(id: string, code: number, reason: string): Promise<void>;
   /** Which of these sockets are open here and relayed to uid (the user object's audit). */
   relayCheck(uid: Uid, ids: string[]): Promise<string[]>;
 }

@@ -87,7 +87,7 @@ export class RegistryShard {
     this.totals.online += Number(state.online) - Number(before.online);
     this.totals.bound += state.bound - before.bound;
     this.totals.sockets += state.sockets - before.sockets;
-    this.store.setNumbers({ ...this.totals });
+    this.store.setNumbers({ ...this.totals }); // spread: an interface is not a Record<string, number>
     this.store.flushCounters();
     // Only what the global object needs (users for size, online for the broadcast tree) is pushed.
     if (users !== this.totals.users || online !== this.totals.online || this.version < 0) await this.changed();

@@ -18,9 +18,7 @@ export class RegistryStore {
   }
 
   setNumber(name: string, value: number): void {
-    if (this.cache.get(name) === value) return;
-    this.cache.set(name, value);
-    this.sql.exec("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", name, value);
+    this.setNumbers({ [name]: value });
   }
 
   /** Several at once, in one statement. */

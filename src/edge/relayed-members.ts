@@ -125,8 +125,8 @@ export class RelayedMembers {
       m.id,
       bound ? m.uid : null,
       {
-        send: (frame) => this.later(this.holder(m.holder).relaySend(m.id, m.uid, frame), "a send"),
-        close: (code, reason) => this.later(this.holder(m.holder).relayClose(m.id, m.uid, code, reason), "a close"),
+        send: (frame) => this.later(this.holder(m.holder).relaySend(m.id, frame), "a send"),
+        close: (code, reason) => this.later(this.holder(m.holder).relayClose(m.id, code, reason), "a close"),
         signOut: () => this.owner.signOut(m),
       },
       this.owner,

@@ -379,7 +379,7 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   protected abstract relayHolder(): HolderRef;
 
   // The holder's RPC (README "Sign-in paths"): calls from the user object of a socket relayed from here.
-  async relaySend(id: string, _uid: Uid, frame: Frame): Promise<void> {
+  async relaySend(id: string, frame: Frame): Promise<void> {
     this.countRequest();
     this.relay.send(id, frame);
   }
@@ -389,7 +389,7 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
     this.relay.end(id, uid, close);
   }
 
-  async relayClose(id: string, _uid: Uid, code: number, reason: string): Promise<void> {
+  async relayClose(id: string, code: number, reason: string): Promise<void> {
     this.countRequest();
     this.relay.close(id, code, reason);
   }
