@@ -7,8 +7,8 @@
 // /admin/metrics), the server's CPU time per sign-in and per broadcast
 // delivery. Everything else is arithmetic, printed as a Markdown table.
 import { readFileSync } from "node:fs";
-import { FAN_OUT_CONCURRENCY } from "../src/edge/fan-out.js";
-import { shardOf } from "../src/edge/shards.js";
+import { FAN_OUT_CONCURRENCY } from "../src/edge/registry/fan-out.js";
+import { shardOf } from "../src/edge/registry/shards.js";
 import type { Requests, Run } from "./scale-run.js";
 
 /** The platform's soft limit of one Durable Object (https://developers.cloudflare.com/durable-objects/platform/limits/). */

@@ -3,8 +3,9 @@
 // a sign-in reply with `size`, no broadcast on sign-in. Sign-in rate limits
 // are off (the minimal design it is compared with has none, and the bench
 // signs in thousands of users from one address); their cost is their own.
-import { type Env, globalStub, shardStub, type UserState } from "../../src/edge/env.js";
+
 import { createEdge, defineApp } from "../../src/edge/index.js";
+import { type Env, globalStub, shardStub, type UserState } from "../../src/edge/rpc/env.js";
 
 export const benchApp = defineApp({
   packets: { unpack: { "bench.signIn": ["login:str32"] } },

@@ -1,6 +1,6 @@
 // The application's tables in the served script. The Worker replaces the
 // string literal below with the application's declaration as JSON
-// (src/web/declare.ts), so /sockizy.js defines an `io` that knows the
+// (src/edge/pages/declare.ts), so /sockizy.js defines an `io` that knows the
 // packets, as the original server appended them to its client script.
 import type { Io } from "./index.js";
 import type { Declared } from "./types.js";

@@ -3,15 +3,16 @@
 // your Worker's entry module (README "Use it in your app"; src/index.ts is
 // the seed's).
 import type { DurableObject } from "cloudflare:workers";
-import { firstOf } from "../web/assets.js";
-import { clientScripts } from "../web/scripts.js";
-import type { App, PacketMaps } from "./app.js";
-import type { Env } from "./env.js";
-import { LimiterObject } from "./limiter-object.js";
-import { lobbyObjectClass } from "./lobby-object.js";
-import { registryObjectClass } from "./registry-object.js";
-import { userObjectClass } from "./user-object.js";
-import { createWorker, type Pages } from "./worker.js";
+import type { App, PacketMaps } from "./app/define-app.js";
+import { lobbyObjectClass } from "./host/lobby-object.js";
+import { userObjectClass } from "./host/user-object.js";
+import { LimiterObject } from "./limits/limiter-object.js";
+import { clientScripts } from "./pages/client-scripts.js";
+import type { Pages } from "./pages/pages.js";
+import { firstOf } from "./pages/pages.js";
+import { registryObjectClass } from "./registry/registry-object.js";
+import type { Env } from "./rpc/env.js";
+import { createWorker } from "./worker/worker.js";
 
 export {
   type App,
@@ -23,10 +24,10 @@ export {
   type SignInOptions,
   type SignInOutcome,
   type Uid,
-} from "./app.js";
-export type { Env } from "./env.js";
-export type { Io, ServerSocket, SocketSession } from "./socket.js";
-export type { Pages } from "./worker.js";
+} from "./app/define-app.js";
+export type { Pages } from "./pages/pages.js";
+export type { Env } from "./rpc/env.js";
+export type { Io, ServerSocket, SocketSession } from "./sockets/socket.js";
 
 export interface EdgeOptions {
   /** Serve /sockizy.js and /sockizy.mjs with the application's packet tables. Default true. */

@@ -1,4 +1,4 @@
-// The served client: src/web/bundle.gen.ts matches the sources, the
+// The served client: the generated bundles match the sources, the
 // application's tables are filled in, and the pages function answers with
 // caching headers and 304s. (test/client/live.test.ts checks the same
 // routes through the running Worker, compression included.)
@@ -8,29 +8,35 @@ import { join } from "node:path";
 import { runInNewContext } from "node:vm";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it, vi } from "vitest";
-import { generate, OUTPUT } from "../../scripts/build-client.js";
+import { generate, OUTPUTS } from "../../scripts/build-client.js";
 import type { Io } from "../../src/client/index.js";
-import { CLIENT_MODULE, CLIENT_SCRIPT } from "../../src/web/bundle.gen.js";
-import { declareIn } from "../../src/web/declare.js";
-import { clientPages } from "../../src/web/index.js";
-import { matches } from "../../src/web/respond.js";
+import { CLIENT_MODULE, CLIENT_SCRIPT } from "../../src/edge/pages/client-bundle.gen.js";
+import { clientScripts } from "../../src/edge/pages/client-scripts.js";
+import { declareIn } from "../../src/edge/pages/declare.js";
+import { firstOf, type Pages } from "../../src/edge/pages/pages.js";
+import { matches } from "../../src/edge/pages/respond.js";
+import { demoPage } from "../../src/seed/demo-page.js";
 import { SEED } from "./helpers.js";
 
-// The seed's declaration as the Worker holds it (src/app/seed.ts imports the
+// The seed's declaration as the Worker holds it (src/seed/app.ts imports the
 // Durable Object classes, which only load in workerd).
 const seedApp = { packets: { unpack: SEED }, signIn: { packet: "common.signIn" } };
+/** The seed's routes: /sockizy.js, /sockizy.mjs and the demo page at / (as src/seed/worker.ts composes them). */
+const clientPages = (app: Parameters<typeof clientScripts>[0]) => firstOf(clientScripts(app), demoPage()) as Pages;
 const pages = clientPages(seedApp);
 const env = {} as never;
 const get = async (path: string, headers: Record<string, string> = {}, method = "GET") =>
   (await pages(new Request(`http://edge.test${path}`, { method, headers }), env)) as Response;
 
 describe("the bundle", () => {
-  it("is up to date with src/client and src/web/demo (else: npm run build:client)", async () => {
+  it("is up to date with src/client and src/seed/demo (else: npm run build:client)", async () => {
     const fresh = await generate();
-    expect(
-      fresh === (await readFile(OUTPUT, "utf8")),
-      "src/web/bundle.gen.ts is stale: run `npm run build:client`",
-    ).toBe(true);
+    for (const [part, output] of Object.entries(OUTPUTS)) {
+      expect(
+        fresh[part as keyof typeof OUTPUTS] === (await readFile(output, "utf8")),
+        `${output} is stale: run \`npm run build:client\``,
+      ).toBe(true);
+    }
   }, 30_000);
 
   // 26.4 KB and 9.1 KB when the client was split into link.ts, reconnection.ts and deliver.ts

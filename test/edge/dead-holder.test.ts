@@ -5,7 +5,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Env } from "../../src/edge/env.js";
+import type { Env } from "../../src/edge/rpc/env.js";
 import { adminGet, closeOpenClients, connect, upgrade, waitSize } from "./helpers.js";
 
 const bindings = env as unknown as Env;

@@ -5,12 +5,12 @@
 import { createExecutionContext, SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { seedApp } from "../../src/app/seed.js";
-import { defineApp } from "../../src/edge/app.js";
-import type { Env } from "../../src/edge/env.js";
+import { defineApp } from "../../src/edge/app/define-app.js";
 import { createEdge } from "../../src/edge/index.js";
-import { originAllowed, parseOriginPattern } from "../../src/edge/origins.js";
+import type { Env } from "../../src/edge/rpc/env.js";
+import { originAllowed, parseOriginPattern } from "../../src/edge/worker/origins.js";
 import { toBase64Url } from "../../src/protocol/control.js";
+import { seedApp } from "../../src/seed/app.js";
 import { signInFrame } from "./helpers.js";
 
 const base = {

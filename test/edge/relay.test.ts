@@ -8,7 +8,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Env } from "../../src/edge/env.js";
+import type { Env } from "../../src/edge/rpc/env.js";
 import {
   adminGet,
   adminPost,

@@ -2,8 +2,8 @@
 import { evictDurableObject, SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Env } from "../../src/edge/env.js";
-import { issueTicket, verifyTicket } from "../../src/edge/ticket.js";
+import { issueTicket, verifyTicket } from "../../src/edge/resume/ticket.js";
+import type { Env } from "../../src/edge/rpc/env.js";
 import { type Control, decodeControl } from "../../src/protocol/control.js";
 import { adminPost, closeOpenClients, connect, signOutFrame, type TestClient, waitSize } from "./helpers.js";
 

@@ -2,7 +2,7 @@
 // `signIn.packet` defaults to `common.signIn`. The @ts-expect-error lines are
 // checked by `tsc` in `npm test` (npm run check).
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { defineApp } from "../../src/edge/app.js";
+import { defineApp } from "../../src/edge/app/define-app.js";
 
 const reply = () => {};
 

@@ -4,8 +4,8 @@
 // every socket) and each call's result are all seen by clients.
 import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { type Env, globalStub } from "../../../src/edge/env.js";
-import { shardOf } from "../../../src/edge/shards.js";
+import { shardOf } from "../../../src/edge/registry/shards.js";
+import { type Env, globalStub } from "../../../src/edge/rpc/env.js";
 import { decodeControl, toBase64Url } from "../../../src/protocol/control.js";
 import { serverPackets } from "../../../src/protocol/index.js";
 import { TestClient } from "../helpers.js";

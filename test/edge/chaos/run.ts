@@ -1,7 +1,7 @@
 // One chaos run: ops drawn from a seeded PRNG, each applied to the model
 // and performed on the real system, then compared; a checkpoint every few
 // ops compares size and every uid's count once quiet.
-import { shardOf } from "../../../src/edge/shards.js";
+import { shardOf } from "../../../src/edge/registry/shards.js";
 import { ChaosMismatch, converges, settle, type Where } from "./check.js";
 import { Driver } from "./driver.js";
 import { Expected, type FrameLike } from "./expect.js";

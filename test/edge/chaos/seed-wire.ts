@@ -1,4 +1,4 @@
-// The seed application (src/app/seed.ts) for a chaos run: cap 1, policy
+// The seed application (src/seed/app.ts) for a chaos run: cap 1, policy
 // reject, its reply texts, its `session` handler that broadcasts every
 // session message as text to every connected socket, and the admin API
 // (ADMIN_SECRET is set in the "workers" project).

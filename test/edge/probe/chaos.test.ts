@@ -5,7 +5,7 @@
 // CHAOS_SEED=<seed> or REPLAY_SEED in test/edge/chaos/prng.ts.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { shardOf } from "../../../src/edge/shards.js";
+import { shardOf } from "../../../src/edge/registry/shards.js";
 import { ChaosMismatch } from "../chaos/check.js";
 import { chaosSeed } from "../chaos/prng.js";
 import { probeWire } from "../chaos/probe-wire.js";
@@ -59,7 +59,7 @@ it.each([
   },
 );
 
-// Found by the chaos suite, fixed (src/edge/registry-shard.ts `refresh`): a
+// Found by the chaos suite, fixed (src/edge/registry/shard.ts `refresh`): a
 // sign-in that does not change its shard's user count made no push, so the
 // shard answered with the other shards' users as of its own last push.
 // README "Scale" promises exact figures in a quiet system.

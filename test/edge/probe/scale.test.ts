@@ -3,9 +3,9 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Env, GlobalRpc, ShardRpc } from "../../../src/edge/env.js";
-import { PUSH_BURST } from "../../../src/edge/push-budget.js";
-import { GLOBAL_NAME, shardName, shardOf } from "../../../src/edge/shards.js";
+import { PUSH_BURST } from "../../../src/edge/registry/push-budget.js";
+import { GLOBAL_NAME, shardName, shardOf } from "../../../src/edge/registry/shards.js";
+import type { Env, GlobalRpc, ShardRpc } from "../../../src/edge/rpc/env.js";
 import type { TestClient } from "../helpers.js";
 import { probeApp } from "./app.js";
 import { ask, closeProbeClients, connect, frame, signedIn } from "./helpers.js";

@@ -1,0 +1,264 @@
+// What an application declares, once, at module scope. Hibernation throws
+// away in-memory closures, so handlers cannot be registered per connection
+// as the original `socket.on(...)` did: every object rebuilds its sockets
+// from attachments and calls these same module-level functions.
+import type { PacketData } from "../../protocol/index.js";
+import type { Io, ServerSocket } from "../sockets/socket.js";
+import { type OriginOptions, type Origins, resolveOrigins } from "../worker/origins.js";
+import type { PacketMaps, ReceiveMap, Uid } from "./packet-maps.js";
+
+export type { OriginOptions, Origins } from "../worker/origins.js";
+export type { PacketMaps, ReceiveMap, SendMap, Uid } from "./packet-maps.js";
+
+/** What the sign-in flow decided, handed to the application's `reply`. */
+export type SignInOutcome<Data = unknown> =
+  /** Bound: `size` is the number of users holding sessions after the bind. */
+  | { kind: "ok"; uid: Uid; size: number }
+  /** The cap was reached (policy "reject"); `count` is the uid's bound sockets. */
+  | { kind: "cap"; uid: Uid; cap: number; count: number }
+  /** Authentication failed; `data` is the sign-in packet as sent. */
+  | { kind: "bad"; data: Data }
+  /**
+   * No session could be set: `authenticate` threw, or the socket's sign-in
+   * had to be relayed to its uid's object and that call failed (README
+   * "Sign-in paths").
+   */
+  | { kind: "error"; uid?: Uid }
+  /**
+   * Too many failed sign-ins (README "Security"): `authenticate` was not
+   * called; `retryAfter` is in seconds.
+   */
+  | { kind: "limited"; retryAfter: number };
+
+/** How the per-user connection cap is enforced. */
+export type CapPolicy =
+  /** Refuse the new sign-in (the seed's `USER.MAX.CONN`). */
+  | "reject"
+  /** Accept it; the oldest bound socket gets `session.clear` and is closed with 4001. */
+  | "replace-oldest";
+
+type Awaitable<T> = T | Promise<T>;
+
+/** A handler runs with `this` bound to the socket, as in the original. */
+type Handler<P extends PacketMaps, D> = (
+  this: ServerSocket<P>,
+  data: D,
+  socket: ServerSocket<P>,
+  io: Io<P>,
+) => Awaitable<unknown>;
+
+export type Handlers<P extends PacketMaps> = {
+  [K in keyof ReceiveMap<P> & string]?: Handler<P, PacketData<ReceiveMap<P>[K]>>;
+} & {
+  /** A socket was accepted (after any sign-in in the upgrade). */
+  connection?: Handler<P, undefined>;
+  /** `session.emit(msg)` reached this socket. */
+  session?: Handler<P, unknown>;
+  /** The socket's session was cleared (the uid). */
+  "session.clear"?: Handler<P, Uid>;
+  /** The socket was the uid's last: its session ended (the uid). */
+  "session.end"?: Handler<P, Uid>;
+  /** A text frame from the client. */
+  text?: Handler<P, string>;
+  /** The socket closed (code). It is already unbound. */
+  close?: Handler<P, number>;
+};
+
+export interface SignInOptions<P extends PacketMaps, K extends keyof ReceiveMap<P> & string> {
+  /** The packet that carries credentials (one the server receives). Default `common.signIn`. */
+  readonly packet?: K;
+  /**
+   * Checks credentials; the uid, or null when they are wrong. Runs in the Worker and in the objects.
+   * `env` holds the deployment's bindings, variables and secrets (typed by `wrangler types`).
+   */
+  authenticate(data: PacketData<ReceiveMap<P>[K]>, env: Cloudflare.Env): Awaitable<Uid | null>;
+  /** Most sockets one uid may hold bound at once. Default 1. */
+  readonly cap?: number;
+  /** Default "reject". */
+  readonly policy?: CapPolicy;
+  /** Answers the socket that signed in (the seed sends its `USER.*` texts). */
+  reply(socket: ServerSocket<P>, outcome: SignInOutcome<PacketData<ReceiveMap<P>[K]>>, io: Io<P>): Awaitable<unknown>;
+}
+
+export interface AppOptions<P extends PacketMaps, K extends keyof ReceiveMap<P> & string> {
+  readonly packets: P;
+  /** `packet` may be left out when the server receives `common.signIn`. */
+  readonly signIn: SignInOptions<P, K> &
+    (typeof DEFAULT_SIGN_IN extends keyof ReceiveMap<P> ? unknown : { readonly packet: K });
+  readonly on?: Handlers<P>;
+  /** Largest frame accepted from a client, in bytes; larger ones close the socket with 1009. Default 32 KiB. */
+  readonly maxPayload?: number;
+  /** How many lobby objects share the anonymous sockets. Default 4. */
+  readonly lobbyShards?: number;
+  /**
+   * How often a user object with bound sockets re-checks them, in ms, so a
+   * reset that dropped its sockets without close events cannot leave the
+   * uid counted in `size`. Default 60 s (at most one wake a minute).
+   */
+  readonly auditMs?: number;
+  /** How long a resume ticket is valid, in ms; tickets are renewed while the socket stays. Default 10 min. */
+  readonly ticketTtlMs?: number;
+  /**
+   * How many registry shards count the users (README "Scale"). A uid's
+   * shard is a stable hash of String(uid); changing this re-homes every
+   * user within one auditMs. Default 64: up to ~10M users and 10k
+   * sign-ins/s with no shard above half a Durable Object's soft limit
+   * (docs/scale.md).
+   */
+  readonly registryShards?: number;
+  /**
+   * The longest a shard holds back a change of its counts from the global
+   * object under load, in ms: `size` is exact when the system is quiet and
+   * at most this (plus one call) old otherwise. Default 250.
+   */
+  readonly sizeFlushMs?: number;
+  /** How long a broadcast waits for one object before counting it failed, in ms. Default 5 s. */
+  readonly broadcastTimeoutMs?: number;
+  /**
+   * A socket of a sockizy client (it heartbeats: `#ping` every 25 s, README
+   * "The client") whose last ping the runtime answered longer ago than this,
+   * in ms, is gone: the audit, or a sign-in the cap would refuse, closes and
+   * unbinds it (README "Dead holders"). Default 45 s.
+   */
+  readonly heartbeatTimeoutMs?: number;
+  /**
+   * Sockets one lobby accepts before the Worker tries another (a Durable
+   * Object holds at most 32,768 hibernatable WebSockets). Default 30,000.
+   */
+  readonly lobbyCapacity?: number;
+  /** Sign-in rate limits (README "Security"); `false` turns them off. */
+  readonly limits?: LimitOptions<PacketData<ReceiveMap<P>[K]>> | false;
+  /** Which browser origins may open a WebSocket (README "Security"). */
+  readonly origins?: OriginOptions;
+}
+
+/** An application with its defaults filled in. */
+export interface App<P extends PacketMaps = PacketMaps> {
+  readonly packets: P;
+  readonly signIn: Required<SignInOptions<P, keyof ReceiveMap<P> & string>>;
+  readonly on: Handlers<P>;
+  readonly maxPayload: number;
+  readonly lobbyShards: number;
+  readonly auditMs: number;
+  readonly ticketTtlMs: number;
+  readonly registryShards: number;
+  readonly sizeFlushMs: number;
+  readonly broadcastTimeoutMs: number;
+  readonly heartbeatTimeoutMs: number;
+  readonly lobbyCapacity: number;
+  readonly limits: Limits;
+  readonly origins: Origins;
+}
+
+export const DEFAULTS = {
+  cap: 1,
+  policy: "reject",
+  maxPayload: 32 * 1024,
+  lobbyShards: 4,
+  auditMs: 60_000,
+  ticketTtlMs: 10 * 60_000,
+  registryShards: 64,
+  sizeFlushMs: 250,
+  broadcastTimeoutMs: 5_000,
+  heartbeatTimeoutMs: 45_000,
+  lobbyCapacity: 30_000,
+} as const;
+
+/** Declares an application: its packets, sign-in and handlers, with defaults filled in. */
+/** The sign-in packet when `signIn.packet` is left out. */
+export const DEFAULT_SIGN_IN = "common.signIn";
+
+export function defineApp<
+  const P extends PacketMaps,
+  const K extends keyof ReceiveMap<P> & string = Extract<typeof DEFAULT_SIGN_IN, keyof ReceiveMap<P>>,
+>(options: AppOptions<P, K>): App<P> {
+  const { signIn } = options;
+  const packet = signIn.packet ?? DEFAULT_SIGN_IN;
+  if (!(Object.hasOwn(options.packets.unpack ?? {}, packet) || Object.hasOwn(options.packets.shared ?? {}, packet))) {
+    throw new TypeError(`signIn.packet: "${packet}" is not a packet the server receives (packets.unpack or shared)`);
+  }
+  if (!(Number.isInteger(signIn.cap ?? DEFAULTS.cap) && (signIn.cap ?? DEFAULTS.cap) >= 1)) {
+    throw new RangeError("signIn.cap must be a whole number of at least 1");
+  }
+  return {
+    packets: options.packets,
+    signIn: { cap: DEFAULTS.cap, policy: DEFAULTS.policy, ...signIn, packet } as never,
+    on: options.on ?? {},
+    maxPayload: options.maxPayload ?? DEFAULTS.maxPayload,
+    lobbyShards: options.lobbyShards ?? DEFAULTS.lobbyShards,
+    auditMs: options.auditMs ?? DEFAULTS.auditMs,
+    ticketTtlMs: options.ticketTtlMs ?? DEFAULTS.ticketTtlMs,
+    registryShards: whole("registryShards", options.registryShards ?? DEFAULTS.registryShards),
+    sizeFlushMs: whole("sizeFlushMs", options.sizeFlushMs ?? DEFAULTS.sizeFlushMs),
+    broadcastTimeoutMs: whole("broadcastTimeoutMs", options.broadcastTimeoutMs ?? DEFAULTS.broadcastTimeoutMs),
+    heartbeatTimeoutMs: whole("heartbeatTimeoutMs", options.heartbeatTimeoutMs ?? DEFAULTS.heartbeatTimeoutMs),
+    lobbyCapacity: whole("lobbyCapacity", Math.min(options.lobbyCapacity ?? DEFAULTS.lobbyCapacity, 32_768)),
+    limits: resolveLimits(options.limits as LimitOptions<unknown> | false | undefined),
+    origins: resolveOrigins(options.origins),
+  };
+}
+
+// ---------------------------------------------------------------- sign-in limits and origins (README "Security")
+
+/** At most `attempts` within `windowMs`. */
+export interface AttemptLimit {
+  readonly attempts: number;
+  readonly windowMs: number;
+}
+
+export interface LimitOptions<Data> {
+  /**
+   * The account a sign-in names, from its data (the seed: the login).
+   * Failed sign-ins are counted per (key, client IP). Without it, or when it
+   * returns null, only the per-IP count applies.
+   */
+  key?(data: Data): string | null | undefined;
+  /** Failed sign-ins per (key, client IP). Default 10 per 15 minutes; `false`: not counted. */
+  readonly perKey?: AttemptLimit | false;
+  /** Failed sign-ins per client IP, over all keys. Default 100 per 15 minutes; `false`: not counted. */
+  readonly perIp?: AttemptLimit | false;
+  /** Sign-in attempts of any outcome on one socket (in-band). Default 5 per 10 s; `false`: unbounded. */
+  readonly perSocket?: AttemptLimit | false;
+}
+
+/** The limits with defaults filled in; null means not limited. */
+export interface Limits {
+  readonly key: (data: unknown) => string | null | undefined;
+  readonly perKey: AttemptLimit | null;
+  readonly perIp: AttemptLimit | null;
+  readonly perSocket: AttemptLimit | null;
+}
+
+export const LIMIT_DEFAULTS = {
+  perKey: { attempts: 10, windowMs: 15 * 60_000 },
+  perIp: { attempts: 100, windowMs: 15 * 60_000 },
+  perSocket: { attempts: 5, windowMs: 10_000 },
+} as const satisfies Record<string, AttemptLimit>;
+
+const noKey = () => null;
+
+function resolveLimits(options: LimitOptions<unknown> | false | undefined): Limits {
+  if (options === false) return { key: noKey, perKey: null, perIp: null, perSocket: null };
+  const limit = (name: keyof typeof LIMIT_DEFAULTS): AttemptLimit | null => {
+    const given = options?.[name];
+    if (given === false) return null;
+    const l = given ?? LIMIT_DEFAULTS[name];
+    if (!(Number.isInteger(l.attempts) && l.attempts >= 1 && Number.isFinite(l.windowMs) && l.windowMs >= 1000)) {
+      throw new RangeError(`limits.${name}: attempts must be a whole number >= 1 and windowMs at least 1000`);
+    }
+    return { attempts: l.attempts, windowMs: l.windowMs };
+  };
+  const key = options?.key;
+  return {
+    key: key ? (data) => key(data) : noKey,
+    perKey: limit("perKey"),
+    perIp: limit("perIp"),
+    perSocket: limit("perSocket"),
+  };
+}
+
+/** A whole number of at least 1, or a RangeError naming the option. */
+function whole(name: string, value: number): number {
+  if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`${name} must be a whole number of at least 1`);
+  return value;
+}

@@ -1,0 +1,99 @@
+// A lobby shard: holds anonymous sockets (no sign-in, or a sign-in that
+// failed), so the seed's flow works: connect first, receive broadcasts,
+// sign in later. A socket here is never bound here: a sign-in packet sent
+// here gets the reconnect instruction, or is bound by relay to the uid's
+// object (README "Sign-in paths").
+import { encodeControl, fromBase64Url } from "../../protocol/control.js";
+import type { LobbyStats } from "../admin/metrics.js";
+import type { App, SignInOutcome, Uid } from "../app/define-app.js";
+import type { Env, HolderRef, LobbyRpc, UserState } from "../rpc/env.js";
+import type { EdgeSocket } from "../sockets/socket.js";
+import { SocketHost } from "./socket-host.js";
+
+export function lobbyObjectClass(app: App) {
+  return class LobbyObject extends SocketHost implements LobbyRpc {
+    protected readonly objectClass = "LobbyObject";
+    private shard: number | null = null;
+
+    constructor(ctx: DurableObjectState, env: Env) {
+      super(ctx, env, app);
+      ctx.blockConcurrencyWhile(async () => {
+        this.shard = (await ctx.storage.get<number>("shard")) ?? null;
+      });
+    }
+
+    /**
+     * An anonymous upgrade from the Worker: `/connect?shard=N&ctl=0|1`, with
+     * `outcome=bad|error&signin=<base64url>` when a sign-in in the upgrade
+     * failed, or `outcome=resume-refused` for a bad resume ticket (built by
+     * the Worker, never by a client).
+     */
+    override async fetch(request: Request): Promise<Response> {
+      this.countRequest();
+      // A Durable Object holds at most 32,768 hibernatable WebSockets
+      // (https://developers.cloudflare.com/durable-objects/platform/limits/): refuse before that, the Worker tries another lobby.
+      if (this.ctx.getWebSockets().length >= app.lobbyCapacity) return new Response("lobby full", { status: 503 });
+      const url = new URL(request.url);
+      if (this.shard === null) {
+        this.shard = Number(url.searchParams.get("shard"));
+        await this.ctx.storage.put("shard", this.shard);
+      }
+      const { socket, response } = this.open(url.searchParams);
+      await this.syncRegistry();
+      await this.fire("connection", socket, undefined);
+      const outcome = url.searchParams.get("outcome");
+      if (outcome === "error") await this.reply(socket, { kind: "error" });
+      if (outcome === "resume-refused") await this.countOutcome("resume-refused");
+      if (outcome === "resume-refused") socket.send(encodeControl({ t: "resume", ok: false }));
+      if (outcome === "bad") {
+        const frame = fromBase64Url(url.searchParams.get("signin") ?? "") as Uint8Array;
+        const outcome: SignInOutcome = { kind: "bad", data: this.tables.receive.decode(frame).data };
+        await this.reply(socket, outcome);
+      }
+      return response;
+    }
+
+    protected registryTarget(): number {
+      return this.shard as number;
+    }
+
+    protected relayHolder(): HolderRef {
+      return { kind: "lobby", name: `lobby-${this.shard}` };
+    }
+
+    /** Only whether it holds any socket: lobbies churn, the global object hears of their first and last. */
+    protected reported(state: UserState): boolean {
+      return state.online;
+    }
+
+    protected async report(where: number, state: UserState): Promise<undefined> {
+      await this.registry.setLobby(where, state.online);
+      return undefined;
+    }
+
+    /** A lobby asks a registry shard picked at random, so anonymous sockets load no one object. */
+    protected sizeHere(): Promise<number> {
+      return this.registry.shardSize(Math.floor(Math.random() * app.registryShards));
+    }
+
+    /** For a scrape: cumulative counters (stored with its outcome writes; never handed on). */
+    async stats(): Promise<LobbyStats> {
+      this.countRequest();
+      return { shard: this.shard ?? -1, sockets: this.live().length, counters: await this.allCounters() };
+    }
+
+    protected async signInHere(socket: EdgeSocket, uid: Uid, frame: Uint8Array): Promise<void> {
+      await this.redirect(socket, uid, frame);
+    }
+
+    protected async gone(socket: EdgeSocket, code: number): Promise<void> {
+      await this.fire("close", socket, code);
+      await this.syncRegistry();
+    }
+
+    override async alarm(): Promise<void> {
+      this.countRequest();
+      if (this.shard !== null) await this.audit();
+    }
+  };
+}

@@ -1,0 +1,419 @@
+// The Durable Object of one uid: that user's sockets, the connection cap,
+// and the session events of spec section 5. The Worker forwards a signed-in
+// upgrade here; sockets that sign out stay here, unbound. Sockets held
+// elsewhere may be bound here by relay (relay/members.ts): the cap,
+// `count`, `session.emit` and clears see them as they see local ones.
+import { CLOSE, encodeControl } from "../../protocol/control.js";
+import type { App, SignInOutcome, Uid } from "../app/define-app.js";
+import { shardOf } from "../registry/shards.js";
+import { RelayedMembers } from "../relay/members.js";
+import { issueTicket } from "../resume/ticket.js";
+import type { Env, HolderRef, RelayMember, UserRpc, UserState } from "../rpc/env.js";
+import type { EdgeSocket, ServerSocket } from "../sockets/socket.js";
+import { SocketHost } from "./socket-host.js";
+
+export function userObjectClass(app: App) {
+  return class UserObject extends SocketHost implements UserRpc {
+    protected readonly objectClass = "UserObject";
+    /** This object's uid, from storage: the Worker names the object after it. */
+    private uid: Uid | null = null;
+    /** Sockets held by other objects and bound here by relay (README "Sign-in paths"). */
+    private readonly members: RelayedMembers;
+
+    constructor(ctx: DurableObjectState, env: Env) {
+      super(ctx, env, app);
+      this.members = new RelayedMembers(ctx, env, {
+        io: this.io,
+        encode: (name, data) => this.encode(name, data),
+        clear: (uid) => this.clear(uid),
+        count: (uid) => this.count(uid),
+        sessionEmit: (message, uid) => this.sessionEmit(message, uid),
+        signOut: (member) => this.releaseMember(member, { signedOut: true }),
+      });
+    }
+
+    /**
+     * The uid from storage, read at the first event that needs it, not in
+     * the constructor: a broadcast wakes every online user object and only
+     * calls `deliver`, which needs no storage at all (measured by
+     * `npm run bench:scale`: reading storage at every wake made a broadcast
+     * to 1,200 users 15x slower under the local runtime).
+     */
+    private loading: Promise<void> | undefined;
+    protected override ready(): Promise<void> {
+      this.loading ??= this.ctx.storage.get<Uid>("uid").then((uid) => {
+        if (this.uid === null) this.uid = uid ?? null;
+      });
+      return this.loading;
+    }
+
+    /**
+     * A signed-in upgrade from the Worker: `/connect?uid=<json>&ctl=0|1`,
+     * plus `&epoch=N` for a resume ticket (built by the Worker, never by a
+     * client: the Worker has checked the credentials or the ticket).
+     */
+    override async fetch(request: Request): Promise<Response> {
+      await this.ready();
+      this.countRequest();
+      const url = new URL(request.url);
+      const uid = JSON.parse(url.searchParams.get("uid") ?? "null") as Uid;
+      if (this.uid === null) {
+        this.uid = uid;
+        await this.ctx.storage.put("uid", uid);
+      }
+      const epoch = url.searchParams.get("epoch");
+      const { socket, response } = this.open(url.searchParams);
+      await this.fire("connection", socket, undefined);
+      if (epoch !== null && Number(epoch) !== (await this.epoch())) {
+        // A ticket from before a clear (a kick) or the last sign-out: refused, the socket stays here unbound.
+        socket.send(encodeControl({ t: "resume", ok: false }));
+      } else {
+        await this.signInHere(socket, uid);
+      }
+      // A socket left unbound here (refused by the cap, or a stale ticket) still counts in the metrics.
+      await this.syncRegistry();
+      return response;
+    }
+
+    /** Bumped by every clear and by signing out of the last socket, so tickets issued before no longer resume. */
+    private async epoch(): Promise<number> {
+      return (await this.ctx.storage.get<number>("epoch")) ?? 0;
+    }
+
+    /** Gives a sockizy-edge client a resume ticket, when resume is on (TICKET_SECRET set). */
+    private async sendTicket(socket: EdgeSocket): Promise<void> {
+      const secret = this.env.TICKET_SECRET;
+      if (!secret || !socket.attachment.ctl || socket.attachment.uid === null) return;
+      const { ticket, exp } = await issueTicket(secret, socket.attachment.uid, await this.epoch(), app.ticketTtlMs);
+      socket.attachment.tk = Date.now();
+      socket.save();
+      socket.send(encodeControl({ t: "ticket", ticket, exp }));
+    }
+
+    /**
+     * Whether uid is this object's. The object is named String(uid), so its
+     * id's name says it; a fresh object reached by name is that uid's too.
+     */
+    private isMine(uid: Uid): boolean {
+      return String(uid) === String(this.ctx.id.name ?? this.uid ?? uid);
+    }
+
+    /** Open sockets bound to this uid: what the cap and `count` see. */
+    private bound(): EdgeSocket[] {
+      return this.live().filter((s) => s.attachment.uid !== null);
+    }
+
+    /**
+     * Sockets still holding the uid, closing ones included until their close
+     * is handled: what decides "the last socket", so `session.end` fires once.
+     */
+    private holders(): EdgeSocket[] {
+      return this.ctx
+        .getWebSockets()
+        .map((ws) => this.view(ws))
+        .filter((s) => s.attachment.uid !== null && !s.attachment.gone);
+    }
+
+    /** No local socket nor relayed member holds the uid: an unbind now ends its session. */
+    private noneLeft(): boolean {
+      return this.holders().length === 0 && this.members.count() === 0;
+    }
+
+    /** Relayed members count as bound sockets; only local sockets make it online (its holder delivers broadcasts). */
+    protected override holding(): UserState {
+      const here = super.holding();
+      const bound = here.bound + this.members.count();
+      return { ...here, bound, session: bound > 0 };
+    }
+
+    protected relayHolder(): HolderRef {
+      return { kind: "user", name: String(this.ctx.id.name ?? this.uid) };
+    }
+
+    /** The registry shard of this uid (README "Scale"). */
+    protected registryTarget(): number {
+      return shardOf(this.uid as Uid, app.registryShards);
+    }
+
+    protected reported(state: UserState): UserState {
+      return state;
+    }
+
+    /**
+     * Tells this uid's shard. If the uid was last told to another shard
+     * (`registryShards` changed), that one forgets it first: the uid is
+     * re-homed, never counted twice or stranded. "home" is kept until the
+     * old shard has heard, so a failed call is retried by the audit.
+     */
+    protected async report(where: number, state: UserState): Promise<number> {
+      const uid = this.uid as Uid;
+      const home = await this.ctx.storage.get<number>("home");
+      if (home !== undefined && home !== where) {
+        await this.registry.setUser(home, uid, { session: false, online: false, bound: 0, sockets: 0 });
+      }
+      if (home !== where) await this.ctx.storage.put("home", where);
+      const { counters, restore } = await this.takeCounters();
+      try {
+        return await this.registry.setUser(where, uid, state, counters);
+      } catch (e) {
+        await restore();
+        throw e;
+      }
+    }
+
+    protected sizeHere(): Promise<number> {
+      return this.registry.shardSize(this.registryTarget());
+    }
+
+    /** Size after a bind: the shard's answer if it was told, else asked. */
+    private async sizeNow(): Promise<number> {
+      return (await this.syncRegistry()) ?? (await this.sizeHere());
+    }
+
+    protected async signInHere(socket: EdgeSocket, uid: Uid, frame?: Uint8Array): Promise<void> {
+      if (!this.isMine(uid)) {
+        await this.redirect(socket, uid, frame as Uint8Array);
+        return;
+      }
+      await this.reapIfFull(socket.id);
+      const taken = this.takeSeat(uid, socket.id, () => this.setUid(socket, uid));
+      if ("refused" in taken) {
+        await this.reply(socket, taken.refused);
+        return;
+      }
+      // Across objects from here on.
+      await this.replaced(taken.replaced, uid);
+      await this.countOutcome("ok");
+      const outcome: SignInOutcome = { kind: "ok", uid, size: await this.sizeNow() };
+      await this.sendTicket(this.view(socket.ws));
+      await this.reply(this.view(socket.ws), outcome);
+    }
+
+    /** Before a sign-in the cap would refuse, dead holders are let go (README "Dead holders"). */
+    private async reapIfFull(except: string | undefined): Promise<void> {
+      const held = this.bound().filter((s) => s.id !== except).length + this.members.count();
+      if (held >= app.signIn.cap) await this.reapDead();
+    }
+
+    /**
+     * The cap: local sockets and relayed members counted, and the seat taken
+     * (`bind`), in this one synchronous stretch, so sign-ins racing in this
+     * object (local or relayed) cannot both pass. With "replace-oldest" the
+     * oldest seat is unbound here and handed back to finish.
+     */
+    private takeSeat(
+      uid: Uid,
+      except: string | undefined,
+      bind: () => void,
+    ): { refused: SignInOutcome } | { replaced?: EdgeSocket | RelayMember } {
+      const { cap, policy } = app.signIn;
+      const locals = this.bound().filter((s) => s.id !== except);
+      const members = this.members.all();
+      const count = locals.length + members.length;
+      let replaced: EdgeSocket | RelayMember | undefined;
+      if (count >= cap) {
+        if (policy !== "replace-oldest") return { refused: { kind: "cap", uid, cap, count } };
+        const local = locals.reduce<EdgeSocket | undefined>(
+          (a, b) => (a && a.attachment.at <= b.attachment.at ? a : b),
+          undefined,
+        );
+        const member = members[0]; // oldest first
+        replaced = local && (!member || local.attachment.at <= member.at) ? local : member;
+        if (replaced && "ws" in replaced) this.setUid(replaced, null);
+        else if (replaced) this.members.remove(replaced);
+      }
+      bind();
+      return { replaced };
+    }
+
+    /** The seat a "replace-oldest" sign-in took: `session.clear` on it, then it is closed (4001). */
+    private async replaced(seat: EdgeSocket | RelayMember | undefined, uid: Uid): Promise<void> {
+      if (seat === undefined) return;
+      const close = { code: CLOSE.replaced, reason: "replaced by a newer sign-in" };
+      if ("ws" in seat) {
+        await this.fire("session.clear", seat, uid);
+        this.close(seat.ws, close.code, close.reason);
+      } else {
+        await this.fire("session.clear", this.members.view(seat), uid);
+        await this.members.end(seat, close);
+      }
+    }
+
+    // ---------------------------------------------------------------- relayed members (README "Sign-in paths")
+
+    /** A holder asks to bind a socket it holds (its credentials checked there, limits included). */
+    async relayAdmit(member: RelayMember): Promise<SignInOutcome | null> {
+      await this.ready();
+      this.countRequest();
+      const { uid } = member;
+      if (!this.isMine(uid)) return { kind: "error", uid };
+      if (this.uid === null) {
+        this.uid = uid;
+        await this.ctx.storage.put("uid", uid);
+      }
+      if (this.members.get(member.holder, member.id)) return null;
+      await this.reapIfFull(undefined);
+      if (this.members.get(member.holder, member.id)) return null;
+      const taken = this.takeSeat(uid, undefined, () => this.members.add(member));
+      // Refused: the socket is not bound, so its holder replies, as to any unbound socket there.
+      if ("refused" in taken) return taken.refused;
+      try {
+        await this.replaced(taken.replaced, uid);
+        await this.countOutcome("ok");
+        const outcome: SignInOutcome = { kind: "ok", uid, size: await this.sizeNow() };
+        await this.reply(this.members.view(member), outcome);
+      } catch (e) {
+        // Bound all the same: the holder must not reply a refusal.
+        console.error("sockizy-edge: finishing a relayed sign-in failed:", e);
+      }
+      return null;
+    }
+
+    async relayFrame(holder: HolderRef, id: string, event: string, data: unknown): Promise<boolean> {
+      await this.ready();
+      this.countRequest();
+      const member = this.members.get(holder, id);
+      if (member === undefined) return false;
+      await this.fire(event, this.members.view(member), data);
+      return true;
+    }
+
+    async relayGone(holder: HolderRef, id: string, code: number): Promise<boolean> {
+      await this.ready();
+      this.countRequest();
+      const member = this.members.get(holder, id);
+      if (member === undefined) return false;
+      const view = this.members.view(member);
+      await this.releaseMember(member, { signedOut: false });
+      await this.fire("close", view, code);
+      return true;
+    }
+
+    async relayMembers(holder: HolderRef, ids: string[]): Promise<string[]> {
+      await this.ready();
+      this.countRequest();
+      return ids.filter((id) => this.members.get(holder, id) !== undefined);
+    }
+
+    /** A member signs out (its holder handles its frames again) or its socket closed. */
+    private async releaseMember(member: RelayMember, { signedOut }: { signedOut: boolean }): Promise<void> {
+      const view = this.members.view(member);
+      if (!this.members.remove(member)) return;
+      if (this.noneLeft()) {
+        if (signedOut) await this.bumpEpoch();
+        await this.fire("session.end", view, member.uid);
+      }
+      if (signedOut) await this.members.end(member);
+      await this.syncRegistry();
+    }
+
+    /** The audit, for members: one whose holder no longer holds it open is let go, as by a close. */
+    protected override async auditMembers(): Promise<void> {
+      for (const member of await this.members.lost()) {
+        const view = this.members.view(member);
+        await this.releaseMember(member, { signedOut: false });
+        await this.fire("close", view, 1006);
+      }
+    }
+
+    private setUid(socket: EdgeSocket, uid: Uid | null): void {
+      socket.attachment.uid = uid;
+      socket.save();
+    }
+
+    override async bind(ws: WebSocket, uid: Uid): Promise<number> {
+      const socket = this.view(ws);
+      if (socket.attachment.uid !== null)
+        throw new Error(`session.set: socket is already bound to ${socket.attachment.uid}`);
+      if (!this.isMine(uid)) return super.bind(ws, uid);
+      this.setUid(socket, uid);
+      return this.sizeNow();
+    }
+
+    /** `socket.session.delete()`: a sign-out. */
+    override async unbind(ws: WebSocket): Promise<void> {
+      await this.release(this.view(ws), { signedOut: true });
+    }
+
+    private async release(socket: EdgeSocket, { signedOut }: { signedOut: boolean }): Promise<void> {
+      const uid = socket.attachment.uid;
+      if (uid === null) return;
+      // Unbind first, in this turn, so a concurrent sign-in sees the freed slot.
+      this.setUid(socket, null);
+      if (signedOut) this.tellUnbound(socket);
+      if (this.noneLeft()) {
+        // Signing out the uid's last socket voids its resume tickets (one may
+        // still be in flight to the page); a close does not, so a dropped
+        // client can come back.
+        if (signedOut) await this.bumpEpoch();
+        await this.fire("session.end", socket, uid);
+      }
+      await this.syncRegistry();
+    }
+
+    /** A sockizy client drops its resume ticket on this (the app's sign-out packet may have any name). */
+    private tellUnbound(socket: EdgeSocket): void {
+      if (socket.attachment.ctl) socket.send(encodeControl({ t: "unbound" }));
+    }
+
+    private async bumpEpoch(): Promise<void> {
+      await this.ctx.storage.put("epoch", (await this.epoch()) + 1);
+    }
+
+    override async clear(uid: Uid, close?: { code: number; reason: string }): Promise<void> {
+      await this.ready();
+      this.countRequest();
+      if (!this.isMine(uid)) return super.clear(uid);
+      const sockets = this.holders();
+      const members = this.members.all();
+      const views = members.map((m) => this.members.view(m));
+      for (const s of sockets) {
+        this.setUid(s, null);
+        this.tellUnbound(s);
+      }
+      for (const m of members) this.members.remove(m);
+      await this.bumpEpoch();
+      const all: ServerSocket[] = [...sockets, ...views];
+      for (const s of all) await this.fire("session.clear", s, this.uid);
+      const last = sockets.at(-1) ?? views.at(-1);
+      if (last) await this.fire("session.end", last, this.uid);
+      // A relayed member's holder handles its frames again (and closes it for a kick).
+      for (const m of members) await this.members.end(m, close);
+      if (close) for (const s of sockets) this.close(s.ws, close.code, close.reason);
+      await this.syncRegistry();
+    }
+
+    override async count(uid: Uid): Promise<number> {
+      await this.ready();
+      this.countRequest();
+      if (!this.isMine(uid)) return super.count(uid);
+      return this.bound().length + this.members.count();
+    }
+
+    override async sessionEmit(message: unknown, uid: Uid): Promise<void> {
+      await this.ready();
+      this.countRequest();
+      if (!this.isMine(uid)) return super.sessionEmit(message, uid);
+      for (const s of this.bound()) await this.fire("session", s, message);
+      for (const m of this.members.all()) await this.fire("session", this.members.view(m), message);
+    }
+
+    protected async gone(socket: EdgeSocket, code: number): Promise<void> {
+      await this.release(socket, { signedOut: false });
+      await this.fire("close", socket, code);
+      await this.syncRegistry();
+    }
+
+    override async alarm(): Promise<void> {
+      await this.ready();
+      this.countRequest();
+      if (this.uid === null) return;
+      await this.audit();
+      // Renew tickets past half their life, so a long-lived socket can still resume.
+      for (const s of this.bound()) {
+        if (s.attachment.tk !== undefined && Date.now() - s.attachment.tk > app.ticketTtlMs / 2)
+          await this.sendTicket(s);
+      }
+    }
+  };
+}

@@ -1,0 +1,91 @@
+// The REGISTRY binding's class. One class, two roles, told apart by the
+// object's name (README "Scale"): "global" knows `size` and roots
+// broadcasts (global.ts); "shard-N" counts the users whose uid
+// hashes to N (shard.ts). One binding, so a deployment declares
+// the same three classes whatever the number of shards.
+import { DurableObject } from "cloudflare:workers";
+import type { Counters, MetricsSnapshot, ShardStats } from "../admin/metrics.js";
+import type { App, Uid } from "../app/define-app.js";
+import type { Env, Frame, GlobalRpc, ShardCounts, ShardRpc, UserState } from "../rpc/env.js";
+import type { FanOutResult } from "./fan-out.js";
+import { RegistryGlobal } from "./global.js";
+import { RegistryShard } from "./shard.js";
+import { RegistryStore } from "./store.js";
+
+export function registryObjectClass(app: App) {
+  return class RegistryObject extends DurableObject<Env> implements ShardRpc, GlobalRpc {
+    private readonly store: RegistryStore;
+    private shardRole: RegistryShard | undefined;
+    private globalRole: RegistryGlobal | undefined;
+
+    constructor(ctx: DurableObjectState, env: Env) {
+      super(ctx, env);
+      this.store = new RegistryStore(ctx.storage);
+    }
+
+    /** The shard role; its number comes with every call (and is kept for the alarm). */
+    private asShard(shard: number): RegistryShard {
+      if (this.shardRole === undefined) {
+        // Read before written: a broadcast wakes every shard, and must write nothing (README "Metrics").
+        if (this.store.getNumber("role") !== ROLE_SHARD || this.store.getNumber("shard") !== shard) {
+          this.store.setNumbers({ shard, role: ROLE_SHARD });
+        }
+        this.shardRole = new RegistryShard(this.store, this.env, app, shard);
+      }
+      return this.shardRole;
+    }
+
+    private asGlobal(): RegistryGlobal {
+      if (this.globalRole === undefined) {
+        if (this.store.getNumber("role") !== ROLE_GLOBAL) this.store.setNumber("role", ROLE_GLOBAL);
+        this.globalRole = new RegistryGlobal(this.store, this.env, app);
+      }
+      return this.globalRole;
+    }
+
+    // The shard role (ShardRpc).
+    setUser(shard: number, uid: Uid, state: UserState, counters?: Counters): Promise<number> {
+      return this.asShard(shard).setUser(uid, state, counters);
+    }
+    async shardSize(shard: number): Promise<number> {
+      return this.asShard(shard).currentSize();
+    }
+    shardBroadcast(shard: number, frame: Frame): Promise<FanOutResult> {
+      return this.asShard(shard).broadcast(frame);
+    }
+    shardSessionEmit(shard: number, message: unknown): Promise<FanOutResult> {
+      return this.asShard(shard).sessionEmit(message);
+    }
+    async shardStats(shard: number): Promise<ShardStats> {
+      return this.asShard(shard).stats();
+    }
+
+    // The global role (GlobalRpc).
+    async push(shard: number, counts: ShardCounts): Promise<{ version: number; others: number }> {
+      return this.asGlobal().push(shard, counts);
+    }
+    async setLobby(shard: number, online: boolean): Promise<void> {
+      this.asGlobal().setLobby(shard, online);
+    }
+    async size(): Promise<number> {
+      return this.asGlobal().size();
+    }
+    broadcast(frame: Frame): Promise<FanOutResult> {
+      return this.asGlobal().broadcast(frame);
+    }
+    sessionEmitAll(message: unknown): Promise<FanOutResult> {
+      return this.asGlobal().sessionEmitAll(message);
+    }
+    metrics(): Promise<MetricsSnapshot> {
+      return this.asGlobal().metrics();
+    }
+
+    /** Only a shard arms an alarm: a held-back or failed push of its counts. */
+    override async alarm(): Promise<void> {
+      if (this.store.getNumber("role") === ROLE_SHARD) await this.asShard(this.store.getNumber("shard")).alarm();
+    }
+  };
+}
+
+const ROLE_SHARD = 1;
+const ROLE_GLOBAL = 2;

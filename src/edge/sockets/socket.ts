@@ -1,0 +1,237 @@
+// The socket object handlers see: the original `socket.emit/text/json/
+// disconnect` and `socket.session.*` (spec section 5). It is a thin view
+// over a hibernatable WebSocket and its attachment, made afresh for every
+// event, so nothing in it has to survive a wake.
+import type { PacketInput } from "../../protocol/index.js";
+import type { PacketMaps, SendMap, Uid } from "../app/packet-maps.js";
+
+/**
+ * Per-socket state kept in the WebSocket attachment (ids and flags only:
+ * never a credential, never the URL; the attachment is stored with the
+ * socket while the object hibernates).
+ */
+export interface Attachment {
+  /** Socket id, unique within the object. */
+  readonly id: string;
+  /** The uid this socket is bound to, or null. */
+  uid: Uid | null;
+  /** The client offered the `sockizy` subprotocol, so it understands control frames. */
+  readonly ctl: boolean;
+  /** Accept order, to find the oldest socket (cap policy "replace-oldest"). */
+  readonly at: number;
+  /** When its current resume ticket was issued (ms), if it has one. */
+  tk?: number;
+  /** Set once the socket's close has been handled, so it is handled once. */
+  gone?: true;
+  /** The client's IP as the Worker saw it (CF-Connecting-IP), for the limits of in-band sign-ins. */
+  readonly ip?: string;
+  /** The client's ping interval in seconds, when it said it is not the default 25 (0: it does not ping). */
+  readonly hb?: number;
+  /**
+   * Bound by relay to this uid's object (README "Sign-in paths"): its frames
+   * go there, and that object sends to it through this one. `uid` stays null here.
+   */
+  relay?: Uid;
+}
+
+/** `socket.session`: the calls of spec section 5, with `this` socket as the default. */
+export interface SocketSession {
+  /** The bound uid, or null. */
+  readonly uid: Uid | null;
+  /** Binds this socket to uid (only the uid of the object that holds it); resolves to `size`. */
+  set(uid: Uid): Promise<number>;
+  /** Unbinds this socket; `session.end` fires on it first if it was the uid's last. */
+  delete(): Promise<void>;
+  /** Clears every socket of uid (default: this socket's). */
+  clear(uid?: Uid): Promise<void>;
+  /** Sockets bound to uid (default: this socket's); 0 if none. */
+  count(uid?: Uid): Promise<number>;
+  /** Distinct uids holding sessions. */
+  size(): Promise<number>;
+  /** A `session` event on every socket of uid (default: this socket's); false if there is no uid. */
+  emit(message: unknown, uid?: Uid): Promise<boolean>;
+}
+
+export interface ServerSocket<P extends PacketMaps = PacketMaps> {
+  readonly id: string;
+  readonly session: SocketSession;
+  readonly io: Io<P>;
+  /** Sends one packet of the send table. */
+  emit<K extends keyof SendMap<P> & string>(name: K, data: PacketInput<SendMap<P>[K]>): void;
+  /** Sends a text frame. */
+  text(data: string): void;
+  /** Sends JSON as a text frame. */
+  json(data: unknown): void;
+  /** Closes the socket; it is unbound as by `session.delete()`. */
+  disconnect(code?: number, reason?: string): void;
+}
+
+/** `io`: every connected socket, and `io.session` for any uid. All cross objects, so all are async. */
+export interface Io<P extends PacketMaps = PacketMaps> {
+  emit<K extends keyof SendMap<P> & string>(name: K, data: PacketInput<SendMap<P>[K]>): Promise<void>;
+  text(data: string): Promise<void>;
+  json(data: unknown): Promise<void>;
+  readonly session: {
+    clear(uid: Uid): Promise<void>;
+    count(uid: Uid): Promise<number>;
+    size(): Promise<number>;
+    /** A `session` event on every socket of uid, or of every uid when none is given. */
+    emit(message: unknown, uid?: Uid): Promise<void>;
+  };
+}
+
+/** What a socket needs from the object that holds it. */
+export interface SocketOwner {
+  readonly io: Io;
+  encode(name: string, data: unknown): Uint8Array;
+  close(ws: WebSocket, code: number, reason: string): void;
+  bind(ws: WebSocket, uid: Uid): Promise<number>;
+  unbind(ws: WebSocket): Promise<void>;
+  clear(uid: Uid): Promise<void>;
+  count(uid: Uid): Promise<number>;
+  sessionEmit(message: unknown, uid: Uid): Promise<void>;
+}
+
+/** The calls `socket.session` makes for any uid, whichever object holds the socket. */
+type SessionCalls = Pick<SocketOwner, "io" | "clear" | "count" | "sessionEmit">;
+
+/** `socket.session` over a socket's bound uid: `set`/`delete` are the socket's own, the rest the owner's. */
+function sessionOf(
+  bound: () => Uid | null,
+  own: Pick<SocketSession, "set" | "delete">,
+  owner: SessionCalls,
+): SocketSession {
+  return {
+    get uid() {
+      return bound();
+    },
+    set: own.set,
+    delete: own.delete,
+    clear: async (uid = bound() ?? undefined) => {
+      if (uid !== undefined) await owner.clear(uid);
+    },
+    count: async (uid = bound() ?? undefined) => (uid === undefined ? 0 : owner.count(uid)),
+    size: () => owner.io.session.size(),
+    emit: async (message, uid = bound() ?? undefined) => {
+      if (uid === undefined) return false;
+      await owner.sessionEmit(message, uid);
+      return true;
+    },
+  };
+}
+
+export class EdgeSocket implements ServerSocket {
+  readonly session: SocketSession;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly attachment: Attachment,
+    private readonly owner: SocketOwner,
+  ) {
+    this.session = sessionOf(
+      () => this.attachment.uid,
+      { set: (uid) => owner.bind(ws, uid), delete: () => owner.unbind(ws) },
+      owner,
+    );
+  }
+
+  get id(): string {
+    return this.attachment.id;
+  }
+
+  get io(): Io {
+    return this.owner.io;
+  }
+
+  emit(name: string, data: unknown): void {
+    this.send(this.owner.encode(name, data));
+  }
+
+  text(data: string): void {
+    this.send(String(data));
+  }
+
+  json(data: unknown): void {
+    this.send(JSON.stringify(data));
+  }
+
+  disconnect(code = 1000, reason = ""): void {
+    this.owner.close(this.ws, code, reason);
+  }
+
+  /** Stores the attachment with the socket. */
+  save(): void {
+    try {
+      this.ws.serializeAttachment(this.attachment);
+    } catch (e) {
+      // A closed socket may refuse; nothing reads its state then. An open one must not.
+      if (this.ws.readyState === WebSocket.READY_STATE_OPEN) throw e;
+    }
+  }
+
+  /** Sends unless the socket is closing or closed (a send there throws). */
+  send(frame: string | Uint8Array): void {
+    if (this.ws.readyState === WebSocket.READY_STATE_OPEN) this.ws.send(frame);
+  }
+}
+
+/** How a relayed member's view reaches its socket, held by another object (src/edge/relay/members.ts). */
+export interface RelayLink {
+  /** One RPC to the holder per frame. */
+  send(frame: string | Uint8Array): void;
+  /** The holder closes the socket; its close unbinds it as for a local socket. */
+  close(code: number, reason: string): void;
+  /** `session.delete()`: the member signs out. */
+  signOut(): Promise<void>;
+}
+
+/**
+ * The `socket` handlers see for a relayed member (README "Sign-in paths"):
+ * the same calls as a local socket, its sends going through the holder.
+ * `uid` is set to null when the member is unbound, like a local attachment.
+ */
+export class RelayedSocket implements ServerSocket {
+  readonly session: SocketSession;
+
+  constructor(
+    readonly id: string,
+    public uid: Uid | null,
+    private readonly link: RelayLink,
+    private readonly owner: SessionCalls & Pick<SocketOwner, "encode">,
+  ) {
+    this.session = sessionOf(
+      () => this.uid,
+      {
+        set: async (uid) => {
+          throw new Error(
+            this.uid === null
+              ? `session.set(${JSON.stringify(uid)}): a relayed socket is bound by signing in`
+              : `session.set: socket is already bound to ${this.uid}`,
+          );
+        },
+        delete: () => link.signOut(),
+      },
+      owner,
+    );
+  }
+
+  get io(): Io {
+    return this.owner.io;
+  }
+
+  emit(name: string, data: unknown): void {
+    this.link.send(this.owner.encode(name, data));
+  }
+
+  text(data: string): void {
+    this.link.send(String(data));
+  }
+
+  json(data: unknown): void {
+    this.link.send(JSON.stringify(data));
+  }
+
+  disconnect(code = 1000, reason = ""): void {
+    this.link.close(code, reason);
+  }
+}
