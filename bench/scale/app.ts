@@ -5,7 +5,9 @@
 // signs in thousands of users from one address); their cost is their own.
 
 import { createEdge, defineApp } from "../../src/edge/index.js";
-import { type Env, globalStub, shardStub, type UserState } from "../../src/edge/rpc/env.js";
+import type { UserState } from "../../src/edge/rpc/contracts.js";
+import type { Env } from "../../src/edge/rpc/env.js";
+import { globalStub, shardStub } from "../../src/edge/rpc/names.js";
 
 export const benchApp = defineApp({
   packets: { unpack: { "bench.signIn": ["login:str32"] } },

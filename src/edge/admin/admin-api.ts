@@ -4,7 +4,8 @@
 
 import { CLOSE } from "../../protocol/control.js";
 import type { Uid } from "../app/define-app.js";
-import { type Env, globalStub, userStub } from "../rpc/env.js";
+import type { Env } from "../rpc/env.js";
+import { globalStub, userStub } from "../rpc/names.js";
 import { prometheus } from "./metrics.js";
 
 export async function handleAdmin(request: Request, env: Env): Promise<Response> {

@@ -6,7 +6,9 @@
 import { encodeControl, fromBase64Url } from "../../protocol/control.js";
 import type { LobbyStats } from "../admin/metrics.js";
 import type { App, SignInOutcome, Uid } from "../app/define-app.js";
-import type { Env, HolderRef, LobbyRpc, UserState } from "../rpc/env.js";
+import type { HolderRef, LobbyRpc, UserState } from "../rpc/contracts.js";
+import type { Env } from "../rpc/env.js";
+import { lobbyName } from "../rpc/names.js";
 import type { EdgeSocket } from "../sockets/socket.js";
 import { SocketHost } from "./socket-host.js";
 
@@ -58,7 +60,7 @@ export function lobbyObjectClass(app: App) {
     }
 
     protected relayHolder(): HolderRef {
-      return { kind: "lobby", name: `lobby-${this.shard}` };
+      return { kind: "lobby", name: lobbyName(this.shard as number) };
     }
 
     /** Only whether it holds any socket: lobbies churn, the global object hears of their first and last. */

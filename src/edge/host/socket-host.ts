@@ -15,18 +15,9 @@ import type { App, SignInOutcome, Uid } from "../app/define-app.js";
 import { tablesOf } from "../app/tables.js";
 import { admit, keyOf, socketAttempt, UNKNOWN_IP } from "../limits/attempts.js";
 import { Relay } from "../relay/holder.js";
-import {
-  type Env,
-  type Frame,
-  type GlobalRpc,
-  globalStub,
-  type HolderRef,
-  type RelayHolderRpc,
-  type ShardRpc,
-  shardStub,
-  type UserState,
-  userStub,
-} from "../rpc/env.js";
+import type { Frame, GlobalRpc, HolderRef, RelayHolderRpc, ShardRpc, UserState } from "../rpc/contracts.js";
+import type { Env } from "../rpc/env.js";
+import { globalStub, shardStub, stubCache, userStub } from "../rpc/names.js";
 import { EdgeIo } from "../sockets/io.js";
 import { type Attachment, EdgeSocket, type ServerSocket, type SocketOwner } from "../sockets/socket.js";
 
@@ -49,15 +40,7 @@ export interface RegistryClient {
 }
 
 function registryClient(env: Env): RegistryClient {
-  const shards = new Map<number, ShardRpc>();
-  const shard = (n: number) => {
-    let stub = shards.get(n);
-    if (stub === undefined) {
-      stub = shardStub(env, n);
-      shards.set(n, stub);
-    }
-    return stub;
-  };
+  const shard = stubCache((n: number) => shardStub(env, n));
   // Made at first use: only lobbies call the global object, and a stub costs an idFromName.
   let global: GlobalRpc | undefined;
   return {

@@ -8,7 +8,8 @@ import type { App, SignInOutcome, Uid } from "../app/define-app.js";
 import { shardOf } from "../registry/shards.js";
 import { RelayedMembers } from "../relay/members.js";
 import { issueTicket } from "../resume/ticket.js";
-import type { Env, HolderRef, RelayMember, UserRpc, UserState } from "../rpc/env.js";
+import type { HolderRef, RelayMember, UserRpc, UserState } from "../rpc/contracts.js";
+import type { Env } from "../rpc/env.js";
 import type { EdgeSocket, ServerSocket } from "../sockets/socket.js";
 import { SocketHost } from "./socket-host.js";
 

@@ -5,8 +5,9 @@
 // runs, so a burst of concurrent wrong passwords cannot overrun the limit;
 // it is counted only if the password was wrong: a success never counts.
 import type { App, AttemptLimit } from "../app/define-app.js";
+import type { Counter, Settled, Taken } from "../rpc/contracts.js";
 import type { Env } from "../rpc/env.js";
-import type { Counter, LimiterRpc, Settled, Taken } from "./limiter-object.js";
+import { limiterStub } from "../rpc/names.js";
 
 /** What a request without `CF-Connecting-IP` counts under (only off Cloudflare: local runs and tests). */
 export const UNKNOWN_IP = "unknown";
@@ -108,10 +109,6 @@ async function hashed(text: string): Promise<string> {
   let name = "";
   for (const b of digest) name += b.toString(16).padStart(2, "0");
   return name;
-}
-
-function limiterStub(ns: DurableObjectNamespace, counter: string): LimiterRpc {
-  return ns.get(ns.idFromName(`limiter-${counter}`)) as unknown as LimiterRpc;
 }
 
 // ---------------------------------------------------------------- per socket

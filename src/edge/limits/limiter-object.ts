@@ -17,32 +17,8 @@
 // (taken, not yet settled) are in memory: they last as long as one
 // `authenticate` call, and an object is not evicted while it is being called.
 import { DurableObject } from "cloudflare:workers";
+import type { Counter, LimiterRpc, Settled, Taken } from "../rpc/contracts.js";
 import type { Env } from "../rpc/env.js";
-
-/** A counter and its limit, as the caller states them on every call (they come from the app's options). */
-export interface Counter {
-  /** A hash of what is counted (never a login or an IP in clear). */
-  readonly name: string;
-  readonly attempts: number;
-  readonly windowMs: number;
-}
-
-export type Taken =
-  /** One attempt is in flight on every counter; settle it. */
-  | { ok: true }
-  /** A counter is at its limit of failures: nothing was taken. */
-  | { ok: false; retryAfterMs: number }
-  /** Failures and attempts in flight fill a counter: nothing was taken; try again shortly. */
-  | { ok: false; busy: true };
-
-/** How an attempt ended: a wrong password counts, anything else is given back. */
-export type Settled = "failed" | "ok" | "dropped";
-
-export interface LimiterRpc {
-  take(counters: readonly Counter[]): Promise<Taken>;
-  /** Ends an attempt `take` let through; "ok" also clears the counters named in `reset`. */
-  settle(counters: readonly Counter[], result: Settled, reset?: readonly string[]): Promise<void>;
-}
 
 /** An attempt in flight that is never settled (its Worker died) stops holding its place after this. */
 export const IN_FLIGHT_MS = 30_000;

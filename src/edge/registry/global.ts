@@ -6,7 +6,9 @@
 
 import { C, type LobbyStats, type MetricsSnapshot, type ShardStats } from "../admin/metrics.js";
 import type { App } from "../app/define-app.js";
-import { type Env, type Frame, lobbyStub, type ShardCounts, shardStub } from "../rpc/env.js";
+import type { Frame, ShardCounts } from "../rpc/contracts.js";
+import type { Env } from "../rpc/env.js";
+import { lobbyStub, shardStub } from "../rpc/names.js";
 import { addResults, type FanOutResult, fanOut } from "./fan-out.js";
 import type { RegistryStore } from "./store.js";
 

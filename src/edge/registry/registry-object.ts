@@ -6,7 +6,8 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Counters, MetricsSnapshot, ShardStats } from "../admin/metrics.js";
 import type { App, Uid } from "../app/define-app.js";
-import type { Env, Frame, GlobalRpc, ShardCounts, ShardRpc, UserState } from "../rpc/env.js";
+import type { Frame, GlobalRpc, ShardCounts, ShardRpc, UserState } from "../rpc/contracts.js";
+import type { Env } from "../rpc/env.js";
 import type { FanOutResult } from "./fan-out.js";
 import { RegistryGlobal } from "./global.js";
 import { RegistryShard } from "./shard.js";

@@ -6,15 +6,9 @@
 
 import { C, type Counters, type ShardStats } from "../admin/metrics.js";
 import type { App, Uid } from "../app/define-app.js";
-import {
-  type Env,
-  type Frame,
-  type GlobalRpc,
-  globalStub,
-  type ShardCounts,
-  type UserState,
-  userStub,
-} from "../rpc/env.js";
+import type { Frame, GlobalRpc, ShardCounts, UserState } from "../rpc/contracts.js";
+import type { Env } from "../rpc/env.js";
+import { globalStub, userStub } from "../rpc/names.js";
 import { type FanOutResult, fanOut } from "./fan-out.js";
 import { PushBudget } from "./push-budget.js";
 import type { RegistryStore } from "./store.js";

@@ -17,7 +17,3 @@ export function hashUid(uid: string | number): number {
 export function shardOf(uid: string | number, shards: number): number {
   return hashUid(uid) % shards;
 }
-
-/** Object names under the REGISTRY binding: one class, two roles. */
-export const GLOBAL_NAME = "global";
-export const shardName = (shard: number) => `shard-${shard}`;

@@ -13,7 +13,9 @@
 // flight is in memory (an object does not hibernate mid-await); the audit
 // repairs what an eviction or a failed call left behind.
 import type { SignInOutcome, Uid } from "../app/define-app.js";
-import { type Env, type Frame, type HolderRef, type RelayHolderRpc, type UserRpc, userStub } from "../rpc/env.js";
+import type { Frame, HolderRef, UserRpc } from "../rpc/contracts.js";
+import type { Env } from "../rpc/env.js";
+import { stubCache, userStub } from "../rpc/names.js";
 import type { EdgeSocket } from "../sockets/socket.js";
 
 /** What the relay needs from the object holding the sockets. */
@@ -26,15 +28,9 @@ export interface RelayHost {
   close(ws: WebSocket, code: number, reason: string): void;
 }
 
-/** The object holding a relayed socket. */
-export function holderStub(env: Env, ref: HolderRef): RelayHolderRpc {
-  const ns = ref.kind === "lobby" ? env.LOBBIES : env.USERS;
-  return ns.get(ns.idFromName(ref.name)) as unknown as RelayHolderRpc;
-}
-
 export class Relay {
   /** One stub per uid for the instance's life, so calls to one object arrive in the order they were made. */
-  private readonly users = new Map<string, UserRpc>();
+  private readonly user: (uid: Uid) => UserRpc;
   /**
    * Admissions in flight, by socket id. The client may get USER.OK (the
    * reply, or the session broadcast) before the admission call returns
@@ -43,15 +39,8 @@ export class Relay {
    */
   private readonly admitting = new Map<string, Promise<SignInOutcome | null>>();
 
-  constructor(private readonly host: RelayHost) {}
-
-  private user(uid: Uid): UserRpc {
-    let stub = this.users.get(String(uid));
-    if (stub === undefined) {
-      stub = userStub(this.host.env, uid);
-      this.users.set(String(uid), stub);
-    }
-    return stub;
+  constructor(private readonly host: RelayHost) {
+    this.user = stubCache((uid: Uid) => userStub(host.env, uid));
   }
 
   /** The socket open or closing here with this id (sockets are tagged with their id when accepted). */

@@ -6,9 +6,10 @@
 // sockets when the cap is checked. Sends to a member are one RPC each to its
 // holder, on one stub per holder, so they arrive in the order they were made.
 import type { Uid } from "../app/define-app.js";
-import type { Env, HolderRef, RelayHolderRpc, RelayMember } from "../rpc/env.js";
+import type { HolderRef, RelayHolderRpc, RelayMember } from "../rpc/contracts.js";
+import type { Env } from "../rpc/env.js";
+import { holderStub, stubCache } from "../rpc/names.js";
 import { RelayedSocket, type SocketOwner } from "../sockets/socket.js";
-import { holderStub } from "./holder.js";
 
 interface MemberRow extends Record<string, SqlStorageValue> {
   kind: string;
@@ -35,16 +36,21 @@ export type MemberOwner = Pick<SocketOwner, "io" | "encode" | "clear" | "count" 
 
 export class RelayedMembers {
   private readonly sql: SqlStorage;
-  private readonly holders = new Map<string, RelayHolderRpc>();
+  /** One stub per holder for the instance's life, so what is sent to a member arrives in order. */
+  private readonly holder: (ref: HolderRef) => RelayHolderRpc;
   /** One view per member for the instance's life (rebuilt from its row after a wake), as for local sockets. */
   private readonly views = new Map<string, RelayedSocket>();
 
   constructor(
     private readonly ctx: DurableObjectState,
-    private readonly env: Env,
+    env: Env,
     private readonly owner: MemberOwner,
   ) {
     this.sql = ctx.storage.sql;
+    this.holder = stubCache(
+      (ref: HolderRef) => holderStub(env, ref),
+      (ref) => `${ref.kind}/${ref.name}`,
+    );
   }
 
   /**
@@ -174,16 +180,6 @@ export class RelayedMembers {
       }
     }
     return lost;
-  }
-
-  private holder(ref: HolderRef): RelayHolderRpc {
-    const key = `${ref.kind}/${ref.name}`;
-    let stub = this.holders.get(key);
-    if (stub === undefined) {
-      stub = holderStub(this.env, ref);
-      this.holders.set(key, stub);
-    }
-    return stub;
   }
 
   /** A send is fire-and-forget for the handler (as on a local socket), kept alive and logged here. */

@@ -1,7 +1,8 @@
 // `io`: calls that reach every socket or any uid, wherever they are held.
 // Each crosses objects (Durable Object RPC), so each is a promise.
 import type { Uid } from "../app/define-app.js";
-import { type Env, globalStub, userStub } from "../rpc/env.js";
+import type { Env } from "../rpc/env.js";
+import { globalStub, userStub } from "../rpc/names.js";
 import type { Io } from "./socket.js";
 
 export class EdgeIo implements Io {

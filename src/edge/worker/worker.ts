@@ -11,6 +11,7 @@ import { admit, clientIp, keyOf } from "../limits/attempts.js";
 import type { Pages } from "../pages/pages.js";
 import { verifyTicket } from "../resume/ticket.js";
 import type { Env } from "../rpc/env.js";
+import { lobbyFetcher, userFetcher } from "../rpc/names.js";
 import { originAllowed } from "./origins.js";
 
 export function createWorker(app: App, pages?: Pages): ExportedHandler<Env> {
@@ -128,8 +129,7 @@ function toUser(env: Env, uid: Uid, peer: Peer, epoch?: number): Promise<Respons
   const target = connectUrl("https://user/connect", peer);
   target.searchParams.set("uid", JSON.stringify(uid));
   if (epoch !== undefined) target.searchParams.set("epoch", String(epoch));
-  const stub = env.USERS.get(env.USERS.idFromName(String(uid)));
-  return stub.fetch(target, { headers: { Upgrade: "websocket" } });
+  return userFetcher(env, uid).fetch(target, { headers: { Upgrade: "websocket" } });
 }
 
 /** Lobbies tried for one anonymous socket before it is refused (README "Lobbies"). */
@@ -163,8 +163,7 @@ function toLobbyShard(env: Env, shard: number, peer: Peer, p: LobbyArrival): Pro
   target.searchParams.set("shard", String(shard));
   if (p.outcome) target.searchParams.set("outcome", p.outcome);
   if (p.signin) target.searchParams.set("signin", p.signin);
-  const stub = env.LOBBIES.get(env.LOBBIES.idFromName(`lobby-${shard}`));
-  return stub.fetch(target, { headers: { Upgrade: "websocket" } });
+  return lobbyFetcher(env, shard).fetch(target, { headers: { Upgrade: "websocket" } });
 }
 
 export function text(status: number, body: string): Response {

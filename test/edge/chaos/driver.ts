@@ -3,8 +3,9 @@
 // model. Platform ops (hibernate, evict, reset) are the same for every app.
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { GLOBAL_NAME, shardName, shardOf } from "../../../src/edge/registry/shards.js";
-import { type Env, lobbyStub, userStub } from "../../../src/edge/rpc/env.js";
+import { shardOf } from "../../../src/edge/registry/shards.js";
+import type { Env } from "../../../src/edge/rpc/env.js";
+import { GLOBAL_NAME, lobbyStub, shardName, userStub } from "../../../src/edge/rpc/names.js";
 import { PING, PONG } from "../../../src/protocol/control.js";
 import type { TestClient } from "../helpers.js";
 import type { Received } from "./expect.js";

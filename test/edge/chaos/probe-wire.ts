@@ -5,7 +5,8 @@
 import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { shardOf } from "../../../src/edge/registry/shards.js";
-import { type Env, globalStub } from "../../../src/edge/rpc/env.js";
+import type { Env } from "../../../src/edge/rpc/env.js";
+import { globalStub } from "../../../src/edge/rpc/names.js";
 import { decodeControl, toBase64Url } from "../../../src/protocol/control.js";
 import { serverPackets } from "../../../src/protocol/index.js";
 import { TestClient } from "../helpers.js";

@@ -4,8 +4,10 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { PUSH_BURST } from "../../../src/edge/registry/push-budget.js";
-import { GLOBAL_NAME, shardName, shardOf } from "../../../src/edge/registry/shards.js";
-import type { Env, GlobalRpc, ShardRpc } from "../../../src/edge/rpc/env.js";
+import { shardOf } from "../../../src/edge/registry/shards.js";
+import type { GlobalRpc, ShardRpc } from "../../../src/edge/rpc/contracts.js";
+import type { Env } from "../../../src/edge/rpc/env.js";
+import { GLOBAL_NAME, shardName } from "../../../src/edge/rpc/names.js";
 import type { TestClient } from "../helpers.js";
 import { probeApp } from "./app.js";
 import { ask, closeProbeClients, connect, frame, signedIn } from "./helpers.js";

@@ -1,0 +1,138 @@
+// The RPC surface of each Durable Object as other objects and the Worker
+// call it (Durable Object RPC: stubs expose public methods; arguments and
+// results are structured-cloned, so everything here is plain data).
+// https://developers.cloudflare.com/durable-objects/best-practices/create-durable-object-stubs-and-send-requests/
+
+import type { Counters, LobbyStats, MetricsSnapshot, ShardStats } from "../admin/metrics.js";
+import type { SignInOutcome, Uid } from "../app/define-app.js";
+import type { FanOutResult } from "../registry/fan-out.js";
+
+/** A frame for every socket of an object: text, or binary bytes. */
+export type Frame = string | Uint8Array;
+
+/** An object holding a socket bound by relay (README "Sign-in paths"): its binding and name. */
+export interface HolderRef {
+  kind: "lobby" | "user";
+  name: string;
+}
+
+/** A socket held by another object and bound to this uid by relay (kept in the user object's SQLite). */
+export interface RelayMember {
+  holder: HolderRef;
+  /** The socket's id in its holder. */
+  id: string;
+  uid: Uid;
+  /** Accept order in the holder (cap policy "replace-oldest"). */
+  at: number;
+}
+
+/** What the user object of a relayed member calls on the holder. */
+export interface RelayHolderRpc {
+  /** A frame to the socket (also after the relay ended: a handler may still hold it). */
+  relaySend(id: string, frame: Frame): Promise<void>;
+  /** The member was unbound (sign-out, clear): its frames are handled here again; with `close`, it is closed (kick, replace). Ignored unless relayed to uid. */
+  relayEnd(id: string, uid: Uid, close?: { code: number; reason: string }): Promise<void>;
+  /** `socket.disconnect()`: closed, then unbound by its close as a local socket. */
+  relayClose(id: string, code: number, reason: string): Promise<void>;
+  /** Which of these sockets are open here and relayed to uid (the user object's audit). */
+  relayCheck(uid: Uid, ids: string[]): Promise<string[]>;
+}
+
+export interface UserRpc extends RelayHolderRpc {
+  /** Sockets bound to uid. */
+  count(uid: Uid): Promise<number>;
+  /** A `session` event on every bound socket. */
+  sessionEmit(message: unknown, uid: Uid): Promise<void>;
+  /** `session.clear` on every bound socket, `session.end` on one; with `close`, the sockets are closed (kick). */
+  clear(uid: Uid, close?: { code: number; reason: string }): Promise<void>;
+  /** Sends a frame to every open socket the object holds. */
+  deliver(frame: Frame): Promise<void>;
+  /** Binds a socket held elsewhere, cap checked with the local sockets; null when bound, else the refusal for the holder to reply. */
+  relayAdmit(member: RelayMember): Promise<SignInOutcome | null>;
+  /** A frame of a relayed member, for this object's handlers; false if it is not a member (any more). */
+  relayFrame(holder: HolderRef, id: string, event: string, data: unknown): Promise<boolean>;
+  /** A relayed member's socket closed: unbound as a local socket's close; false if it was not a member. */
+  relayGone(holder: HolderRef, id: string, code: number): Promise<boolean>;
+  /** Which of these sockets of the holder are members still (the holder's audit). */
+  relayMembers(holder: HolderRef, ids: string[]): Promise<string[]>;
+}
+
+export interface LobbyRpc extends RelayHolderRpc {
+  deliver(frame: Frame): Promise<void>;
+  /** Sockets held and counters, for a scrape. */
+  stats(): Promise<LobbyStats>;
+}
+
+/** What a user object holds, as it tells its registry shard. */
+export interface UserState {
+  /** Any socket bound to the uid. */
+  session: boolean;
+  /** Any open socket at all. */
+  online: boolean;
+  /** Sockets bound, and all open sockets (for metrics). */
+  bound: number;
+  sockets: number;
+}
+
+/** What a registry shard pushes to the global object. */
+export interface ShardCounts {
+  users: number;
+  online: number;
+}
+
+/**
+ * A registry shard (REGISTRY object "shard-N"): the uids of its users and
+ * their counts, pushed to the global object coalesced (README "Scale").
+ */
+export interface ShardRpc {
+  /** Records what uid's object holds, with the object's counters since its last report; resolves to `size` as this shard knows it. */
+  setUser(shard: number, uid: Uid, state: UserState, counters?: Counters): Promise<number>;
+  /** `size` as this shard knows it: its own users exactly, the other shards' as last heard. */
+  shardSize(shard: number): Promise<number>;
+  /** Sends a frame to every online user object of this shard. */
+  shardBroadcast(shard: number, frame: Frame): Promise<FanOutResult>;
+  /** A `session` event on every socket of every uid of this shard. */
+  shardSessionEmit(shard: number, message: unknown): Promise<FanOutResult>;
+  shardStats(shard: number): Promise<ShardStats>;
+}
+
+/** The global object (REGISTRY object "global"): `size` from the shards, and the root of broadcasts. */
+export interface GlobalRpc {
+  /** A shard's counts; resolves to the users of every other shard and the version of that figure. */
+  push(shard: number, counts: ShardCounts): Promise<{ version: number; others: number }>;
+  /** Records whether a lobby shard holds sockets. */
+  setLobby(shard: number, online: boolean): Promise<void>;
+  size(): Promise<number>;
+  /** Sends a frame to every object that holds a socket, through the shards. */
+  broadcast(frame: Frame): Promise<FanOutResult>;
+  /** A `session` event on every socket of every uid. */
+  sessionEmitAll(message: unknown): Promise<FanOutResult>;
+  metrics(): Promise<MetricsSnapshot>;
+}
+
+// ---------------------------------------------------------------- the sign-in limiter (limits/)
+
+/** A counter and its limit, as the caller states them on every call (they come from the app's options). */
+export interface Counter {
+  /** A hash of what is counted (never a login or an IP in clear). */
+  readonly name: string;
+  readonly attempts: number;
+  readonly windowMs: number;
+}
+
+export type Taken =
+  /** One attempt is in flight on every counter; settle it. */
+  | { ok: true }
+  /** A counter is at its limit of failures: nothing was taken. */
+  | { ok: false; retryAfterMs: number }
+  /** Failures and attempts in flight fill a counter: nothing was taken; try again shortly. */
+  | { ok: false; busy: true };
+
+/** How an attempt ended: a wrong password counts, anything else is given back. */
+export type Settled = "failed" | "ok" | "dropped";
+
+export interface LimiterRpc {
+  take(counters: readonly Counter[]): Promise<Taken>;
+  /** Ends an attempt `take` let through; "ok" also clears the counters named in `reset`. */
+  settle(counters: readonly Counter[], result: Settled, reset?: readonly string[]): Promise<void>;
+}

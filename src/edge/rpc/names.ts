@@ -1,0 +1,75 @@
+// Every Durable Object's name and the stub to reach it, in one place: which
+// object holds a uid, a lobby, a registry shard, the global object, a
+// limiter counter or a relayed socket's holder is decided here and nowhere else.
+import type { Uid } from "../app/packet-maps.js";
+import type { GlobalRpc, HolderRef, LimiterRpc, LobbyRpc, RelayHolderRpc, ShardRpc, UserRpc } from "./contracts.js";
+import type { Env } from "./env.js";
+
+/** A uid's object is named by its string form, so 13 and "13" are the same user. */
+export const userName = (uid: Uid): string => String(uid);
+export const lobbyName = (shard: number): string => `lobby-${shard}`;
+/** Object names under the REGISTRY binding: one class, two roles. */
+export const GLOBAL_NAME = "global";
+export const shardName = (shard: number): string => `shard-${shard}`;
+/** A limiter counter's object, named by the hash of what it counts (limits/attempts.ts). */
+export const limiterName = (counter: string): string => `limiter-${counter}`;
+
+function named(ns: DurableObjectNamespace, name: string): DurableObjectStub {
+  return ns.get(ns.idFromName(name));
+}
+
+/** The object of one uid (RPC). */
+export function userStub(env: Env, uid: Uid): UserRpc {
+  return named(env.USERS, userName(uid)) as unknown as UserRpc;
+}
+
+/** The object of one uid, for the Worker's `fetch` of an upgrade. */
+export function userFetcher(env: Env, uid: Uid): Fetcher {
+  return named(env.USERS, userName(uid));
+}
+
+export function lobbyStub(env: Env, shard: number): LobbyRpc {
+  return named(env.LOBBIES, lobbyName(shard)) as unknown as LobbyRpc;
+}
+
+/** A lobby, for the Worker's `fetch` of an upgrade. */
+export function lobbyFetcher(env: Env, shard: number): Fetcher {
+  return named(env.LOBBIES, lobbyName(shard));
+}
+
+/** The global object: `size` and the root of broadcasts. */
+export function globalStub(env: Env): GlobalRpc {
+  return named(env.REGISTRY, GLOBAL_NAME) as unknown as GlobalRpc;
+}
+
+/** Registry shard N: the same class as the global object, under another name. */
+export function shardStub(env: Env, shard: number): ShardRpc {
+  return named(env.REGISTRY, shardName(shard)) as unknown as ShardRpc;
+}
+
+/** The object holding a relayed socket (a lobby, or another uid's object). */
+export function holderStub(env: Env, ref: HolderRef): RelayHolderRpc {
+  return named(ref.kind === "lobby" ? env.LOBBIES : env.USERS, ref.name) as unknown as RelayHolderRpc;
+}
+
+export function limiterStub(ns: DurableObjectNamespace, counter: string): LimiterRpc {
+  return named(ns, limiterName(counter)) as unknown as LimiterRpc;
+}
+
+/**
+ * Stubs kept for an object's life, one per target: calls made through one
+ * stub arrive in the order they were made, which relays and
+ * registry reports rely on; a stub also costs an `idFromName` to make.
+ */
+export function stubCache<K, T>(make: (key: K) => T, keyOf: (key: K) => string = String): (key: K) => T {
+  const stubs = new Map<string, T>();
+  return (key) => {
+    const k = keyOf(key);
+    let stub = stubs.get(k);
+    if (stub === undefined) {
+      stub = make(key);
+      stubs.set(k, stub);
+    }
+    return stub;
+  };
+}
