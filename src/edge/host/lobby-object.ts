@@ -14,11 +14,10 @@ import { SocketHost } from "./socket-host.js";
 
 export function lobbyObjectClass(app: App) {
   return class LobbyObject extends SocketHost implements LobbyRpc {
-    protected readonly objectClass = "LobbyObject";
     private shard: number | null = null;
 
     constructor(ctx: DurableObjectState, env: Env) {
-      super(ctx, env, app);
+      super(ctx, env, app, "LobbyObject");
       ctx.blockConcurrencyWhile(async () => {
         this.shard = (await ctx.storage.get<number>("shard")) ?? null;
       });
@@ -31,7 +30,7 @@ export function lobbyObjectClass(app: App) {
      * the Worker, never by a client).
      */
     override async fetch(request: Request): Promise<Response> {
-      this.countRequest();
+      this.counters.request();
       // A Durable Object holds at most 32,768 hibernatable WebSockets
       // (https://developers.cloudflare.com/durable-objects/platform/limits/): refuse before that, the Worker tries another lobby.
       if (this.ctx.getWebSockets().length >= app.lobbyCapacity) return new Response("lobby full", { status: 503 });
@@ -45,7 +44,7 @@ export function lobbyObjectClass(app: App) {
       await this.fire("connection", socket, undefined);
       const outcome = url.searchParams.get("outcome");
       if (outcome === "error") await this.reply(socket, { kind: "error" });
-      if (outcome === "resume-refused") await this.countOutcome("resume-refused");
+      if (outcome === "resume-refused") await this.counters.outcome("resume-refused");
       if (outcome === "resume-refused") socket.send(encodeControl({ t: "resume", ok: false }));
       if (outcome === "bad") {
         const frame = fromBase64Url(url.searchParams.get("signin") ?? "") as Uint8Array;
@@ -80,22 +79,22 @@ export function lobbyObjectClass(app: App) {
 
     /** For a scrape: cumulative counters (stored with its outcome writes; never handed on). */
     async stats(): Promise<LobbyStats> {
-      this.countRequest();
-      return { shard: this.shard ?? -1, sockets: this.live().length, counters: await this.allCounters() };
+      this.counters.request();
+      return { shard: this.shard ?? -1, sockets: this.live().length, counters: await this.counters.all() };
     }
 
     protected async signInHere(socket: EdgeSocket, uid: Uid, frame: Uint8Array): Promise<void> {
-      await this.redirect(socket, uid, frame);
+      await this.inBand.bindElsewhere(socket, uid, frame);
     }
 
-    protected async gone(socket: EdgeSocket, code: number): Promise<void> {
+    protected async onClosed(socket: EdgeSocket, code: number): Promise<void> {
       await this.fire("close", socket, code);
       await this.syncRegistry();
     }
 
     override async alarm(): Promise<void> {
-      this.countRequest();
-      if (this.shard !== null) await this.audit();
+      this.counters.request();
+      if (this.shard !== null) await this.auditor.run();
     }
   };
 }

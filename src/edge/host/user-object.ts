@@ -7,22 +7,26 @@ import { CLOSE, encodeControl } from "../../protocol/control.js";
 import type { App, SignInOutcome, Uid } from "../app/define-app.js";
 import { shardOf } from "../registry/shards.js";
 import { RelayedMembers } from "../relay/members.js";
-import { issueTicket } from "../resume/ticket.js";
+import { SessionTickets } from "../resume/session-tickets.js";
 import type { HolderRef, RelayMember, UserRpc, UserState } from "../rpc/contracts.js";
 import type { Env } from "../rpc/env.js";
 import type { EdgeSocket, ServerSocket } from "../sockets/socket.js";
+import { reportUser } from "./registry-sync.js";
+import { type Seat, type Taken, takeSeat } from "./seats.js";
 import { SocketHost } from "./socket-host.js";
 
 export function userObjectClass(app: App) {
   return class UserObject extends SocketHost implements UserRpc {
-    protected readonly objectClass = "UserObject";
     /** This object's uid, from storage: the Worker names the object after it. */
     private uid: Uid | null = null;
     /** Sockets held by other objects and bound here by relay (README "Sign-in paths"). */
     private readonly members: RelayedMembers;
+    /** Resume tickets and the epoch that voids them (docs/sign-in.md#session-resume). */
+    private readonly tickets: SessionTickets;
 
     constructor(ctx: DurableObjectState, env: Env) {
-      super(ctx, env, app);
+      super(ctx, env, app, "UserObject");
+      this.tickets = new SessionTickets(ctx.storage, env, app.ticketTtlMs);
       this.members = new RelayedMembers(ctx, env, {
         io: this.io,
         encode: (name, data) => this.encode(name, data),
@@ -41,11 +45,18 @@ export function userObjectClass(app: App) {
      * to 1,200 users 15x slower under the local runtime).
      */
     private loading: Promise<void> | undefined;
-    protected override ready(): Promise<void> {
+    protected override loadFacts(): Promise<void> {
       this.loading ??= this.ctx.storage.get<Uid>("uid").then((uid) => {
         if (this.uid === null) this.uid = uid ?? null;
       });
       return this.loading;
+    }
+
+    /** The first sign-in of a fresh object stores its uid: the object's one fact that hibernation would lose. */
+    private async adopt(uid: Uid): Promise<void> {
+      if (this.uid !== null) return;
+      this.uid = uid;
+      await this.ctx.storage.put("uid", uid);
     }
 
     /**
@@ -54,18 +65,15 @@ export function userObjectClass(app: App) {
      * client: the Worker has checked the credentials or the ticket).
      */
     override async fetch(request: Request): Promise<Response> {
-      await this.ready();
-      this.countRequest();
+      await this.loadFacts();
+      this.counters.request();
       const url = new URL(request.url);
       const uid = JSON.parse(url.searchParams.get("uid") ?? "null") as Uid;
-      if (this.uid === null) {
-        this.uid = uid;
-        await this.ctx.storage.put("uid", uid);
-      }
+      await this.adopt(uid);
       const epoch = url.searchParams.get("epoch");
       const { socket, response } = this.open(url.searchParams);
       await this.fire("connection", socket, undefined);
-      if (epoch !== null && Number(epoch) !== (await this.epoch())) {
+      if (epoch !== null && Number(epoch) !== (await this.tickets.epoch())) {
         // A ticket from before a clear (a kick) or the last sign-out: refused, the socket stays here unbound.
         socket.send(encodeControl({ t: "resume", ok: false }));
       } else {
@@ -74,21 +82,6 @@ export function userObjectClass(app: App) {
       // A socket left unbound here (refused by the cap, or a stale ticket) still counts in the metrics.
       await this.syncRegistry();
       return response;
-    }
-
-    /** Bumped by every clear and by signing out of the last socket, so tickets issued before no longer resume. */
-    private async epoch(): Promise<number> {
-      return (await this.ctx.storage.get<number>("epoch")) ?? 0;
-    }
-
-    /** Gives a sockizy-edge client a resume ticket, when resume is on (TICKET_SECRET set). */
-    private async sendTicket(socket: EdgeSocket): Promise<void> {
-      const secret = this.env.TICKET_SECRET;
-      if (!secret || !socket.attachment.ctl || socket.attachment.uid === null) return;
-      const { ticket, exp } = await issueTicket(secret, socket.attachment.uid, await this.epoch(), app.ticketTtlMs);
-      socket.attachment.tk = Date.now();
-      socket.save();
-      socket.send(encodeControl({ t: "ticket", ticket, exp }));
     }
 
     /**
@@ -140,26 +133,8 @@ export function userObjectClass(app: App) {
       return state;
     }
 
-    /**
-     * Tells this uid's shard. If the uid was last told to another shard
-     * (`registryShards` changed), that one forgets it first: the uid is
-     * re-homed, never counted twice or stranded. "home" is kept until the
-     * old shard has heard, so a failed call is retried by the audit.
-     */
-    protected async report(where: number, state: UserState): Promise<number> {
-      const uid = this.uid as Uid;
-      const home = await this.ctx.storage.get<number>("home");
-      if (home !== undefined && home !== where) {
-        await this.registry.setUser(home, uid, { session: false, online: false, bound: 0, sockets: 0 });
-      }
-      if (home !== where) await this.ctx.storage.put("home", where);
-      const { counters, restore } = await this.takeCounters();
-      try {
-        return await this.registry.setUser(where, uid, state, counters);
-      } catch (e) {
-        await restore();
-        throw e;
-      }
+    protected report(where: number, state: UserState): Promise<number> {
+      return reportUser(this.ctx.storage, this.registry, this.counters, this.uid as Uid, where, state);
     }
 
     protected sizeHere(): Promise<number> {
@@ -173,7 +148,7 @@ export function userObjectClass(app: App) {
 
     protected async signInHere(socket: EdgeSocket, uid: Uid, frame?: Uint8Array): Promise<void> {
       if (!this.isMine(uid)) {
-        await this.redirect(socket, uid, frame as Uint8Array);
+        await this.inBand.bindElsewhere(socket, uid, frame as Uint8Array);
         return;
       }
       await this.reapIfFull(socket.id);
@@ -184,51 +159,38 @@ export function userObjectClass(app: App) {
       }
       // Across objects from here on.
       await this.replaced(taken.replaced, uid);
-      await this.countOutcome("ok");
+      await this.counters.outcome("ok");
       const outcome: SignInOutcome = { kind: "ok", uid, size: await this.sizeNow() };
-      await this.sendTicket(this.view(socket.ws));
+      await this.tickets.send(this.view(socket.ws));
       await this.reply(this.view(socket.ws), outcome);
     }
 
     /** Before a sign-in the cap would refuse, dead holders are let go (README "Dead holders"). */
     private async reapIfFull(except: string | undefined): Promise<void> {
       const held = this.bound().filter((s) => s.id !== except).length + this.members.count();
-      if (held >= app.signIn.cap) await this.reapDead();
+      if (held >= app.signIn.cap) await this.auditor.reapDead();
     }
 
     /**
      * The cap: local sockets and relayed members counted, and the seat taken
-     * (`bind`), in this one synchronous stretch, so sign-ins racing in this
-     * object (local or relayed) cannot both pass. With "replace-oldest" the
-     * oldest seat is unbound here and handed back to finish.
+     * (`bind`), in this one synchronous stretch (no await), so sign-ins
+     * racing in this object cannot both pass. A seat "replace-oldest" gives
+     * up is unbound here and handed back to finish.
      */
-    private takeSeat(
-      uid: Uid,
-      except: string | undefined,
-      bind: () => void,
-    ): { refused: SignInOutcome } | { replaced?: EdgeSocket | RelayMember } {
+    private takeSeat(uid: Uid, except: string | undefined, bind: () => void): Taken {
       const { cap, policy } = app.signIn;
       const locals = this.bound().filter((s) => s.id !== except);
-      const members = this.members.all();
-      const count = locals.length + members.length;
-      let replaced: EdgeSocket | RelayMember | undefined;
-      if (count >= cap) {
-        if (policy !== "replace-oldest") return { refused: { kind: "cap", uid, cap, count } };
-        const local = locals.reduce<EdgeSocket | undefined>(
-          (a, b) => (a && a.attachment.at <= b.attachment.at ? a : b),
-          undefined,
-        );
-        const member = members[0]; // oldest first
-        replaced = local && (!member || local.attachment.at <= member.at) ? local : member;
-        if (replaced && "ws" in replaced) this.setUid(replaced, null);
-        else if (replaced) this.members.remove(replaced);
-      }
+      const taken = takeSeat(uid, cap, policy, locals, this.members.all());
+      if ("refused" in taken) return taken;
+      const seat = taken.replaced;
+      if (seat && "ws" in seat) this.setUid(seat, null);
+      else if (seat) this.members.remove(seat);
       bind();
-      return { replaced };
+      return taken;
     }
 
     /** The seat a "replace-oldest" sign-in took: `session.clear` on it, then it is closed (4001). */
-    private async replaced(seat: EdgeSocket | RelayMember | undefined, uid: Uid): Promise<void> {
+    private async replaced(seat: Seat | undefined, uid: Uid): Promise<void> {
       if (seat === undefined) return;
       const close = { code: CLOSE.replaced, reason: "replaced by a newer sign-in" };
       if ("ws" in seat) {
@@ -244,14 +206,11 @@ export function userObjectClass(app: App) {
 
     /** A holder asks to bind a socket it holds (its credentials checked there, limits included). */
     async relayAdmit(member: RelayMember): Promise<SignInOutcome | null> {
-      await this.ready();
-      this.countRequest();
+      await this.loadFacts();
+      this.counters.request();
       const { uid } = member;
       if (!this.isMine(uid)) return { kind: "error", uid };
-      if (this.uid === null) {
-        this.uid = uid;
-        await this.ctx.storage.put("uid", uid);
-      }
+      await this.adopt(uid);
       if (this.members.get(member.holder, member.id)) return null;
       await this.reapIfFull(undefined);
       if (this.members.get(member.holder, member.id)) return null;
@@ -260,7 +219,7 @@ export function userObjectClass(app: App) {
       if ("refused" in taken) return taken.refused;
       try {
         await this.replaced(taken.replaced, uid);
-        await this.countOutcome("ok");
+        await this.counters.outcome("ok");
         const outcome: SignInOutcome = { kind: "ok", uid, size: await this.sizeNow() };
         await this.reply(this.members.view(member), outcome);
       } catch (e) {
@@ -271,17 +230,17 @@ export function userObjectClass(app: App) {
     }
 
     async relayFrame(holder: HolderRef, id: string, event: string, data: unknown): Promise<boolean> {
-      await this.ready();
-      this.countRequest();
+      await this.loadFacts();
+      this.counters.request();
       const member = this.members.get(holder, id);
       if (member === undefined) return false;
       await this.fire(event, this.members.view(member), data);
       return true;
     }
 
-    async relayGone(holder: HolderRef, id: string, code: number): Promise<boolean> {
-      await this.ready();
-      this.countRequest();
+    async relayClosed(holder: HolderRef, id: string, code: number): Promise<boolean> {
+      await this.loadFacts();
+      this.counters.request();
       const member = this.members.get(holder, id);
       if (member === undefined) return false;
       const view = this.members.view(member);
@@ -291,8 +250,8 @@ export function userObjectClass(app: App) {
     }
 
     async relayMembers(holder: HolderRef, ids: string[]): Promise<string[]> {
-      await this.ready();
-      this.countRequest();
+      await this.loadFacts();
+      this.counters.request();
       return ids.filter((id) => this.members.get(holder, id) !== undefined);
     }
 
@@ -301,7 +260,7 @@ export function userObjectClass(app: App) {
       const view = this.members.view(member);
       if (!this.members.remove(member)) return;
       if (this.noneLeft()) {
-        if (signedOut) await this.bumpEpoch();
+        if (signedOut) await this.tickets.bumpEpoch();
         await this.fire("session.end", view, member.uid);
       }
       if (signedOut) await this.members.end(member);
@@ -309,7 +268,8 @@ export function userObjectClass(app: App) {
     }
 
     /** The audit, for members: one whose holder no longer holds it open is let go, as by a close. */
-    protected override async auditMembers(): Promise<void> {
+    protected override async auditRelays(): Promise<void> {
+      await super.auditRelays();
       for (const member of await this.members.lost()) {
         const view = this.members.view(member);
         await this.releaseMember(member, { signedOut: false });
@@ -346,7 +306,7 @@ export function userObjectClass(app: App) {
         // Signing out the uid's last socket voids its resume tickets (one may
         // still be in flight to the page); a close does not, so a dropped
         // client can come back.
-        if (signedOut) await this.bumpEpoch();
+        if (signedOut) await this.tickets.bumpEpoch();
         await this.fire("session.end", socket, uid);
       }
       await this.syncRegistry();
@@ -357,13 +317,9 @@ export function userObjectClass(app: App) {
       if (socket.attachment.ctl) socket.send(encodeControl({ t: "unbound" }));
     }
 
-    private async bumpEpoch(): Promise<void> {
-      await this.ctx.storage.put("epoch", (await this.epoch()) + 1);
-    }
-
     override async clear(uid: Uid, close?: { code: number; reason: string }): Promise<void> {
-      await this.ready();
-      this.countRequest();
+      await this.loadFacts();
+      this.counters.request();
       if (!this.isMine(uid)) return super.clear(uid);
       const sockets = this.holders();
       const members = this.members.all();
@@ -373,7 +329,7 @@ export function userObjectClass(app: App) {
         this.tellUnbound(s);
       }
       for (const m of members) this.members.remove(m);
-      await this.bumpEpoch();
+      await this.tickets.bumpEpoch();
       const all: ServerSocket[] = [...sockets, ...views];
       for (const s of all) await this.fire("session.clear", s, this.uid);
       const last = sockets.at(-1) ?? views.at(-1);
@@ -385,36 +341,32 @@ export function userObjectClass(app: App) {
     }
 
     override async count(uid: Uid): Promise<number> {
-      await this.ready();
-      this.countRequest();
+      await this.loadFacts();
+      this.counters.request();
       if (!this.isMine(uid)) return super.count(uid);
       return this.bound().length + this.members.count();
     }
 
     override async sessionEmit(message: unknown, uid: Uid): Promise<void> {
-      await this.ready();
-      this.countRequest();
+      await this.loadFacts();
+      this.counters.request();
       if (!this.isMine(uid)) return super.sessionEmit(message, uid);
       for (const s of this.bound()) await this.fire("session", s, message);
       for (const m of this.members.all()) await this.fire("session", this.members.view(m), message);
     }
 
-    protected async gone(socket: EdgeSocket, code: number): Promise<void> {
+    protected async onClosed(socket: EdgeSocket, code: number): Promise<void> {
       await this.release(socket, { signedOut: false });
       await this.fire("close", socket, code);
       await this.syncRegistry();
     }
 
     override async alarm(): Promise<void> {
-      await this.ready();
-      this.countRequest();
+      await this.loadFacts();
+      this.counters.request();
       if (this.uid === null) return;
-      await this.audit();
-      // Renew tickets past half their life, so a long-lived socket can still resume.
-      for (const s of this.bound()) {
-        if (s.attachment.tk !== undefined && Date.now() - s.attachment.tk > app.ticketTtlMs / 2)
-          await this.sendTicket(s);
-      }
+      await this.auditor.run();
+      await this.tickets.renew(this.bound());
     }
   };
 }

@@ -86,7 +86,7 @@ export async function admit(app: App, env: Env, ip: string, key: string | null):
 }
 
 /** The app's key for this sign-in data; a hook that throws or returns a non-string gives no key. */
-export function keyOf(app: App, data: unknown): string | null {
+export function signInKey(app: App, data: unknown): string | null {
   try {
     const key = app.limits.key(data);
     return typeof key === "string" ? key : null;

@@ -88,7 +88,7 @@ export class RegistryGlobal {
   broadcast(frame: Frame): Promise<FanOutResult> {
     return this.tree(
       (shard) => shardStub(this.env, shard).shardBroadcast(shard, frame),
-      (lobby) => lobbyStub(this.env, lobby).deliver(frame),
+      (lobby) => lobbyStub(this.env, lobby).sendAll(frame),
     );
   }
 

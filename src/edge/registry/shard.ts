@@ -182,7 +182,7 @@ export class RegistryShard {
   broadcast(frame: Frame): Promise<FanOutResult> {
     this.store.count(C.requests("RegistryShard"));
     const uids = this.sql.exec<{ uid: string }>("SELECT uid FROM users WHERE online = 1").toArray();
-    return fanOut(uids, (u) => userStub(this.env, u.uid).deliver(frame), { timeoutMs: this.app.broadcastTimeoutMs });
+    return fanOut(uids, (u) => userStub(this.env, u.uid).sendAll(frame), { timeoutMs: this.app.broadcastTimeoutMs });
   }
 
   sessionEmit(message: unknown): Promise<FanOutResult> {

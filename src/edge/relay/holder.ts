@@ -114,13 +114,13 @@ export class Relay {
    * handler. True if that object handled it (then this object's own close
    * handling is skipped). A failed call is repaired by that object's audit.
    */
-  async gone(socket: EdgeSocket, code: number): Promise<boolean> {
+  async closed(socket: EdgeSocket, code: number): Promise<boolean> {
     // A close during the admission is told once the uid's object knows the member, so it unbinds it.
     await this.admitting.get(socket.id);
     const uid = socket.attachment.relay;
     if (uid === undefined) return false;
     try {
-      return await this.user(uid).relayGone(this.host.holder(), socket.id, code);
+      return await this.user(uid).relayClosed(this.host.holder(), socket.id, code);
     } catch (e) {
       console.error(`sockizy-edge: telling ${uid} a relayed socket closed failed; its audit repairs it:`, e);
       return true;

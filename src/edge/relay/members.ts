@@ -26,7 +26,7 @@ const fromRow = (r: MemberRow): RelayMember => ({
   at: r.at,
 });
 
-const keyOf = (holder: HolderRef, id: string) => `${holder.kind}/${holder.name}/${id}`;
+const memberKey = (holder: HolderRef, id: string) => `${holder.kind}/${holder.name}/${id}`;
 
 /** What the members' views need from the user object. */
 export type MemberOwner = Pick<SocketOwner, "io" | "encode" | "clear" | "count" | "sessionEmit"> & {
@@ -115,15 +115,15 @@ export class RelayedMembers {
       m.holder.name,
       m.id,
     );
-    const view = this.views.get(keyOf(m.holder, m.id));
+    const view = this.views.get(memberKey(m.holder, m.id));
     if (view) view.uid = null;
-    this.views.delete(keyOf(m.holder, m.id));
+    this.views.delete(memberKey(m.holder, m.id));
     return rowsWritten > 0;
   }
 
   /** The `socket` handlers see for a member (uid null once it was removed). */
   view(m: RelayMember): RelayedSocket {
-    const key = keyOf(m.holder, m.id);
+    const key = memberKey(m.holder, m.id);
     const known = this.views.get(key);
     if (known) return known;
     const bound = this.get(m.holder, m.id) !== undefined;

@@ -46,19 +46,19 @@ export interface UserRpc extends RelayHolderRpc {
   /** `session.clear` on every bound socket, `session.end` on one; with `close`, the sockets are closed (kick). */
   clear(uid: Uid, close?: { code: number; reason: string }): Promise<void>;
   /** Sends a frame to every open socket the object holds. */
-  deliver(frame: Frame): Promise<void>;
+  sendAll(frame: Frame): Promise<void>;
   /** Binds a socket held elsewhere, cap checked with the local sockets; null when bound, else the refusal for the holder to reply. */
   relayAdmit(member: RelayMember): Promise<SignInOutcome | null>;
   /** A frame of a relayed member, for this object's handlers; false if it is not a member (any more). */
   relayFrame(holder: HolderRef, id: string, event: string, data: unknown): Promise<boolean>;
   /** A relayed member's socket closed: unbound as a local socket's close; false if it was not a member. */
-  relayGone(holder: HolderRef, id: string, code: number): Promise<boolean>;
+  relayClosed(holder: HolderRef, id: string, code: number): Promise<boolean>;
   /** Which of these sockets of the holder are members still (the holder's audit). */
   relayMembers(holder: HolderRef, ids: string[]): Promise<string[]>;
 }
 
 export interface LobbyRpc extends RelayHolderRpc {
-  deliver(frame: Frame): Promise<void>;
+  sendAll(frame: Frame): Promise<void>;
   /** Sockets held and counters, for a scrape. */
   stats(): Promise<LobbyStats>;
 }

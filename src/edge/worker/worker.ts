@@ -7,7 +7,7 @@ import { DecodeError } from "../../protocol/index.js";
 import { handleAdmin } from "../admin/admin-api.js";
 import type { App, Uid } from "../app/define-app.js";
 import { tablesOf } from "../app/tables.js";
-import { admit, clientIp, keyOf } from "../limits/attempts.js";
+import { admit, clientIp, signInKey } from "../limits/attempts.js";
 import type { Pages } from "../pages/pages.js";
 import { verifyTicket } from "../resume/ticket.js";
 import type { Env } from "../rpc/env.js";
@@ -71,7 +71,7 @@ async function upgrade(app: App, request: Request, env: Env, url: URL, ctx: Exec
   }
 
   // Rate limits (README "Security"): refused before authenticate and before any socket object.
-  const gate = await admit(app, env, peer.ip, keyOf(app, packet.data));
+  const gate = await admit(app, env, peer.ip, signInKey(app, packet.data));
   if (gate.limited) return tooMany(gate.retryAfter);
   let uid: Uid | null;
   try {

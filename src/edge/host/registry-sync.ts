@@ -1,0 +1,116 @@
+// How a socket-holding object keeps the registry told what it holds
+// (docs/architecture.md): one call when that changes (connect, close, bind,
+// unbind), never per message; what it last said is kept in storage ("reg"),
+// so a wake compares with it and a failed call is said again by the next
+// sync or the audit (docs/architecture.md#no-ghost-sessions).
+import type { Uid } from "../app/packet-maps.js";
+import type { GlobalRpc, ShardRpc, UserState } from "../rpc/contracts.js";
+import type { Env } from "../rpc/env.js";
+import { globalStub, shardStub, stubCache } from "../rpc/names.js";
+import type { ObjectCounters } from "./counters.js";
+
+/** What an object last told the registry about itself (kept in storage under "reg"). */
+export interface Told {
+  /** The registry shard told (a user object), or the lobby's own number. */
+  where: number;
+  /** The part of the state that object reports (all of it for a user, `online` for a lobby). */
+  said: string;
+}
+
+/**
+ * The registry calls objects make, one stub per target kept for the
+ * object's life, so calls to one target arrive in the order they were made.
+ */
+export interface RegistryClient {
+  setUser: ShardRpc["setUser"];
+  shardSize(shard: number): Promise<number>;
+  setLobby(shard: number, online: boolean): Promise<void>;
+}
+
+export function registryClient(env: Env): RegistryClient {
+  const shard = stubCache((n: number) => shardStub(env, n));
+  // Made at first use: only lobbies call the global object, and a stub costs an idFromName.
+  let global: GlobalRpc | undefined;
+  return {
+    setUser: (n, uid, state, counters) => shard(n).setUser(n, uid, state, counters),
+    shardSize: (n) => shard(n).shardSize(n),
+    setLobby: (n, online) => {
+      global ??= globalStub(env);
+      return global.setLobby(n, online);
+    },
+  };
+}
+
+/** What the object reports, and how (a user object and a lobby differ). */
+export interface Reporter {
+  /** What the object holds now. */
+  holding(): UserState;
+  /** Which registry object hears about this one: a user's shard, or the lobby's own number for the global object. */
+  target(): number;
+  /** The part of what it holds that this object reports (a change of it means a call). */
+  reported(state: UserState): unknown;
+  /** Makes the registry call; resolves to `size` when the call gives it. */
+  report(where: number, state: UserState): Promise<number | undefined>;
+}
+
+export class RegistrySync {
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly auditMs: number,
+    private readonly reporter: Reporter,
+  ) {}
+
+  /**
+   * Tells the registry what this object now holds, if that changed since
+   * it last did; resolves to `size` when it called.
+   */
+  async sync(): Promise<number | undefined> {
+    const state = this.reporter.holding();
+    const told: Told = { where: this.reporter.target(), said: JSON.stringify(this.reporter.reported(state)) };
+    // No "reg" means unknown (never told, or a call failed): tell it.
+    const last = await this.storage.get<Told>("reg");
+    if (last && last.where === told.where && last.said === told.said) return undefined;
+    // Stored before the call, so a sync that starts meanwhile compares with what is being said.
+    await this.storage.put("reg", told);
+    // The audit's alarm, armed while the object holds anything (docs/architecture.md#no-ghost-sessions).
+    if ((state.online || state.session) && (await this.storage.getAlarm()) === null) {
+      await this.storage.setAlarm(Date.now() + this.auditMs);
+    }
+    try {
+      return await this.reporter.report(told.where, state);
+    } catch (e) {
+      // The registry may not have heard: the next sync, or the audit, says it again.
+      await this.storage.delete("reg");
+      throw e;
+    }
+  }
+}
+
+/**
+ * A user object's report to its uid's shard, with the counters it took
+ * since its last one (put back if the call fails). If the uid was last told
+ * to another shard (`registryShards` changed), that one forgets it first:
+ * the uid is re-homed, never counted twice or stranded. "home" is kept
+ * until the old shard has heard, so a failed call is retried by the audit.
+ */
+export async function reportUser(
+  storage: DurableObjectStorage,
+  registry: RegistryClient,
+  objectCounters: ObjectCounters,
+  uid: Uid,
+  where: number,
+  state: UserState,
+): Promise<number> {
+  const home = await storage.get<number>("home");
+  if (home !== undefined && home !== where) {
+    await registry.setUser(home, uid, { session: false, online: false, bound: 0, sockets: 0 });
+  }
+  if (home !== where) await storage.put("home", where);
+  const { counters, restore } = await objectCounters.take();
+  try {
+    return await registry.setUser(where, uid, state, counters);
+  } catch (e) {
+    await restore();
+    throw e;
+  }
+}
