@@ -25,7 +25,12 @@ export default defineConfig({
       {
         test: {
           name: "node",
-          include: ["test/protocol/**/*.test.ts", "test/client/**/*.test.ts", "test/tcp/**/*.test.ts"],
+          include: [
+            "test/protocol/**/*.test.ts",
+            "test/client/**/*.test.ts",
+            "test/tcp/**/*.test.ts",
+            "test/docs/**/*.test.ts",
+          ],
           environment: "node",
           ...LOADED_MACHINE,
         },

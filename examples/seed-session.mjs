@@ -25,7 +25,7 @@ function signIn(login, password) {
 }
 const signOut = Buffer.from([1, 0]); // common.signOut is id 1, no fields
 
-/** A control frame (README "Wire additions"): id 0xFFFF, then JSON. */
+/** A control frame (docs/protocol.md#wire-additions): id 0xFFFF, then JSON. */
 function control(data) {
   return data.length >= 2 && data[0] === 0xff && data[1] === 0xff
     ? JSON.parse(data.subarray(2).toString("utf8"))

@@ -200,7 +200,7 @@ describe("over a real socket", { timeout: 15_000 }, () => {
   });
 });
 
-describe('the ping interval told to the server (README "Dead holders")', () => {
+describe("the ping interval told to the server (docs/architecture.md#dead-holders)", () => {
   const opened = (options: { pingInterval?: number }) => {
     const fake = fakeSockets();
     const client = seedClient("ws://edge.test/", { WebSocket: fake.WebSocket, ...options });

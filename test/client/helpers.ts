@@ -108,7 +108,7 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** A control frame: 0xFF 0xFF then the JSON (README "Wire additions"). */
+/** A control frame: 0xFF 0xFF then the JSON (docs/protocol.md#wire-additions). */
 export function control(c: unknown): Uint8Array {
   return concat(new Uint8Array([0xff, 0xff]), new TextEncoder().encode(JSON.stringify(c)));
 }

@@ -1,10 +1,10 @@
 // 100-way races for the seed's one slot (cap 1, policy reject): the cap is
 // checked and the socket bound in one synchronous stretch of the uid's
-// object (README "Sign-in paths"), so however many sign-ins arrive at once,
+// object (docs/sign-in.md#sign-in-paths), so however many sign-ins arrive at once,
 // through the upgrade or in-band, exactly one is admitted. Sockets come from
 // 10 client IPs, 10 at once each at most: no sign-in here fails, and 10
 // attempts in flight per (login, IP) is what the limits let through without
-// waiting (README "Security"), so they never meet.
+// waiting (docs/security.md#sign-in-rate-limits), so they never meet.
 import { afterEach, describe, expect, it } from "vitest";
 import {
   adminGet,

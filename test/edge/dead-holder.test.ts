@@ -1,4 +1,4 @@
-// Dead holders are reaped (README "Dead holders"): a sockizy client's socket
+// Dead holders are reaped (docs/architecture.md#dead-holders): a sockizy client's socket
 // whose heartbeat stopped (or never started) gives up its slot to the next
 // sign-in the cap would refuse, and to the audit. Time is moved by ageing
 // the socket's accept time in its attachment, as heartbeatTimeoutMs passing would.

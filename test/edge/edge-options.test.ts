@@ -1,4 +1,4 @@
-// createEdge's options (README "The package"): `scripts` serves, or not,
+// createEdge's options (docs/api.md#createedge-options): `scripts` serves, or not,
 // the browser client with the application's packet tables; `pages` adds
 // routes after them.
 import { createExecutionContext } from "cloudflare:test";

@@ -1,4 +1,4 @@
-// Sign-in rate limits (README "Security"), with the seed application's
+// Sign-in rate limits (docs/security.md#sign-in-rate-limits), with the seed application's
 // defaults: 10 failed sign-ins per (login, client IP) and 100 per client IP
 // in 15 minutes, 5 in-band attempts per socket in 10 s. Every test uses its
 // own logins and IPs, so counters left by another test cannot meet it.

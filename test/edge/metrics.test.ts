@@ -1,5 +1,5 @@
 // GET /admin/metrics: the Prometheus text format, scraped and parsed as a
-// Prometheus server would read it (README "Metrics").
+// Prometheus server would read it (docs/operations.md#metrics).
 import { SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { ADMIN_SECRET, adminPost, closeOpenClients, connect } from "./helpers.js";

@@ -1,4 +1,4 @@
-// The origin allowlist (README "Security"): the app's `origins` option and
+// The origin allowlist (docs/security.md#origin-allowlist): the app's `origins` option and
 // the deployment variable ALLOWED_ORIGINS. The Worker is called with an
 // environment whose objects throw when touched, so a refused upgrade is
 // shown to cost no object anything.

@@ -1,4 +1,4 @@
-// Sign-in by relay (README "Sign-in paths"): a client that offers no
+// Sign-in by relay (docs/sign-in.md#sign-in-by-relay): a client that offers no
 // subprotocol (the original sockizy client) signs in with an ordinary frame
 // from a lobby, or from another uid's object, and is bound to its uid's
 // object through the object holding it: the cap counts it, session events

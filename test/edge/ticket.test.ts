@@ -1,4 +1,4 @@
-// Session resume with signed tickets (README "Session resume").
+// Session resume with signed tickets (docs/sign-in.md#session-resume).
 import { evictDurableObject, SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";

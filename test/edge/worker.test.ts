@@ -1,4 +1,4 @@
-// The Worker's sign-in paths (README "Sign-in paths"): in the upgrade as a
+// The Worker's sign-in paths (docs/sign-in.md#sign-in-paths): in the upgrade as a
 // subprotocol or a query parameter, none, malformed, and the reconnect
 // instruction for a sign-in sent as an ordinary frame.
 import { SELF } from "cloudflare:test";

@@ -2,7 +2,7 @@
 // builds it), installed from the tarball alone into a copy of
 // examples/chat, typechecked, run under `wrangler dev`, and used from plain
 // Node 20 (the example's own `node --test`) and from Chromium through the
-// served /sockizy.js. Also the README's "Use it in your app" files:
+// served /sockizy.js. Also the README.md#use-it-in-your-app files:
 // wrangler.toml through `wrangler types`, the TypeScript through tsc,
 // against the packed types. Nothing here imports ../src.
 import { execFile } from "node:child_process";
@@ -173,7 +173,7 @@ function quiet(): NodeJS.ProcessEnv {
 }
 
 /**
- * The files of README "Use it in your app": each fenced block whose first
+ * The files of README.md#use-it-in-your-app: each fenced block whose first
  * line is a comment naming its path (`# wrangler.toml`, `// src/index.ts`).
  */
 function readmeFiles(): Record<string, string> {

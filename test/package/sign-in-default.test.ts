@@ -1,4 +1,4 @@
-// defineApp's sign-in packet: README "The application API" says
+// defineApp's sign-in packet: docs/api.md#defineapp-options says
 // `signIn.packet` defaults to `common.signIn`. The @ts-expect-error lines are
 // checked by `tsc` in `npm test` (npm run check).
 import { describe, expect, expectTypeOf, it } from "vitest";

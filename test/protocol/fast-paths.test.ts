@@ -1,4 +1,4 @@
-// The codec's fast paths (README "Benchmark") against 2pack 1.0.0 and
+// The codec's fast paths (docs/protocol.md#benchmark) against 2pack 1.0.0 and
 // against its slow paths: objects read by `for...in` only while their keys
 // come in schema order, long strings encoded into a view that runs past the
 // field's limit, decoded text copied into a shared inbox, and results that

@@ -1,4 +1,4 @@
-// The bound of README "Dead holders", measured over real TCP: a phone that
+// The bound of docs/architecture.md#measured-bound, measured over real TCP: a phone that
 // vanishes (no close frame, no FIN: here a client that simply falls silent
 // after its last heartbeat) holds the slot of a cap-1 user until its last
 // answered ping is heartbeatTimeoutMs (45 s) old; the next sign-in after

@@ -1,4 +1,4 @@
-// The TCP frame fuzzer (README "Tests"): seeded mutations of the seed's
+// The TCP frame fuzzer (docs/testing.md): seeded mutations of the seed's
 // frames sent over real sockets to the local server, each with a verdict
 // predicted here, independently of the server's codec, from spec section 2:
 //   handled - the socket stays open (a packet, an ignored text, #ping);
@@ -338,7 +338,7 @@ class ScenarioClient {
 }
 
 /**
- * The seed's scenario (README "A session with the seed application"),
+ * The seed's scenario (README.md#a-session-with-the-seed-application),
  * from `ip`; resolves to what went differently (nothing when exact).
  */
 export async function seedScenario(base: string, ip: string): Promise<string[]> {

@@ -31,14 +31,14 @@ interface Tracked {
 
 /**
  * How often a sockizy socket pings: well inside the 45 s `heartbeatTimeoutMs`
- * after which an audit or a full cap reaps it (README "Dead holders"), which
+ * after which an audit or a full cap reaps it (docs/architecture.md#dead-holders), which
  * a run longer than that would otherwise meet.
  */
 const PING_EVERY_MS = 10_000;
 
 /**
  * Failed sign-ins one client IP may make: below the seed's 10 per (login, IP)
- * (README "Security"), so a run is never rate limited by its own bad passwords.
+ * (docs/security.md#sign-in-rate-limits), so a run is never rate limited by its own bad passwords.
  */
 const FAILURES_PER_IP = 8;
 
@@ -105,7 +105,7 @@ export class Driver {
     this.failures.set(ip, (this.failures.get(ip) ?? 0) + 1);
   }
 
-  /** The client closes; resolves once the server answered (its close is then handled: README "Hibernation"). */
+  /** The client closes; resolves once the server answered (its close is then handled: docs/architecture.md#hibernation). */
   async close(id: number, code: number | null): Promise<number> {
     const c = this.client(id);
     if (code === null) c.ws.close();
@@ -134,7 +134,7 @@ export class Driver {
   /**
    * Evicts the holder's object(s) dropping their sockets without close
    * events, then runs the audit alarm; then the audits of `members`' objects,
-   * whose relayed members were among those sockets (README "Sign-in by relay":
+   * whose relayed members were among those sockets (docs/sign-in.md#sign-in-by-relay:
    * either side's audit repairs a relay whose other end is gone).
    */
   async reset(where: Holder, members: Uid[] = []): Promise<void> {

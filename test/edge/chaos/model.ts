@@ -1,5 +1,5 @@
 // The reference model of spec section 5 (../shared/spec/sockizy-protocol.md)
-// plus the edge's sign-in rules (README "Sign-in paths"): a map from uid to
+// plus the edge's sign-in rules (docs/sign-in.md#sign-in-paths): a map from uid to
 // the sockets bound to it, a per-uid cap with its policy, and where each
 // socket is held. Every call returns the spec-level events it causes, in
 // order; an app's rules (seed-wire.ts, probe-wire.ts) turn them into the
@@ -7,7 +7,7 @@
 //
 // A socket's `Holder` is the object that accepted it, and it never moves.
 // A socket bound to a uid whose object does not hold it is bound by relay
-// (README "Sign-in by relay"): a client without the sockizy subprotocol that
+// (docs/sign-in.md#sign-in-by-relay): a client without the sockizy subprotocol that
 // signed in in-band in a lobby or in another uid's object. It counts in its
 // uid's cap, count and size like a local socket; only a reset tells the two
 // apart (`reset`): the uid's object outlives the holder, and its audit
@@ -117,7 +117,7 @@ export class SessionModel {
 
   // ------------------------------------------------------------ calls
 
-  /** An upgrade: with credentials it is a sign-in in the upgrade (README "Sign-in paths" 1, 2). */
+  /** An upgrade: with credentials it is a sign-in in the upgrade (docs/sign-in.md#sign-in-paths 1, 2). */
   connect(ctl: boolean, credentials?: Credentials): { id: number; effects: Effect[] } {
     const id = this.nextId++;
     const holder: Holder =
@@ -129,7 +129,7 @@ export class SessionModel {
     return { id, effects: this.signInHere(socket, credentials.uid) };
   }
 
-  /** The sign-in packet sent as a frame on an open socket (README "Sign-in paths" 3). */
+  /** The sign-in packet sent as a frame on an open socket (docs/sign-in.md#sign-in-paths 3). */
   signInFrame(id: number, credentials: Credentials): Effect[] {
     const s = this.get(id);
     // Ignored on a socket that is signed in.
@@ -138,7 +138,7 @@ export class SessionModel {
     if ("bad" in credentials) return [{ kind: "reply", to: id, outcome: { kind: "bad" } }];
     if (s.holder.kind === "user" && s.holder.uid === credentials.uid) return this.signInHere(s, credentials.uid);
     // Held where it cannot be bound: a sockizy client is told to reconnect; any other is bound by relay,
-    // with the same cap, replies and events as in place (README "Sign-in by relay").
+    // with the same cap, replies and events as in place (docs/sign-in.md#sign-in-by-relay).
     if (s.ctl) return [{ kind: "control", to: id, t: "reconnect" }];
     const effects = this.signInHere(s, credentials.uid);
     this.relays.tries++;

@@ -24,7 +24,7 @@ export interface RunOptions {
   /**
    * Require a sign-in reply's size to be the model's. Off by default: a
    * reply carries its shard's own users exactly and the other shards' as of
-   * that shard's last push (README "Scale"), so only that part is exact.
+   * that shard's last push (docs/scale.md#size-from-the-shards), so only that part is exact.
    */
   exactReplySizes?: boolean;
 }
@@ -187,7 +187,7 @@ function predict(model: SessionModel, op: Op, wire: Wire): Effect[] {
 
 /**
  * What size a sign-in reply for uid may carry: exactly the model's, or (the
- * README "Scale" promise under load) its shard's users exactly plus some
+ * docs/scale.md#the-promise promise under load) its shard's users exactly plus some
  * number of the other shards' uids.
  */
 function replySizes(model: SessionModel, wire: Wire, exact: boolean): SizeOf {

@@ -32,7 +32,7 @@ export const seedWire: Wire = {
   profile: {
     uids: ["13", "6"],
     maxOpen: 16,
-    // README "Security": 5 in-band sign-in attempts per socket in 10 s.
+    // docs/security.md#sign-in-rate-limits: 5 in-band sign-in attempts per socket in 10 s.
     inBandLimit: 5,
     calls: "admin",
     kick: true,

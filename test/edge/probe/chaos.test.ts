@@ -62,7 +62,7 @@ it.each([
 // Found by the chaos suite, fixed (src/edge/registry/shard.ts `refresh`): a
 // sign-in that does not change its shard's user count made no push, so the
 // shard answered with the other shards' users as of its own last push.
-// README "Scale" promises exact figures in a quiet system.
+// docs/scale.md#the-promise promises exact figures in a quiet system.
 describe("size in a sign-in reply", () => {
   it("is exact in a quiet system for a second socket of a signed-in uid", async () => {
     // Two uids no other test uses, of different registry shards.

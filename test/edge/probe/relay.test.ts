@@ -1,4 +1,4 @@
-// Spec section 5 for a socket bound by relay (README "Sign-in by relay"),
+// Spec section 5 for a socket bound by relay (docs/sign-in.md#sign-in-by-relay),
 // watched through the probe application (cap 2, "replace-oldest", every
 // session event and call answered in text): the relayed member's frames run
 // the user object's handlers, and what they send comes back through the

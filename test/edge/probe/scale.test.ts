@@ -1,4 +1,4 @@
-// Registry shards under the global object (README "Scale"), watched through
+// Registry shards under the global object (docs/scale.md#registry-shards), watched through
 // the probe application (any user name is its own uid).
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
