@@ -1,7 +1,7 @@
 // The sockizy client: the original client's API (packets, emit, text, json,
 // send, on/once/off and its events) over the link to the server (link.ts:
 // one WebSocket at a time, reconnection, heartbeat, offline queue, resume),
-// and what sign-in and sign-out mean for that link. README "The client"
+// and what sign-in and sign-out mean for that link. docs/client.md#behaviour
 // describes the behaviour.
 import { toBase64Url } from "../protocol/control.js";
 import { type Merge, PacketTable, type SchemaMap } from "../protocol/index.js";

@@ -1,4 +1,4 @@
-// An application frame to the page's events (README "Events"): text as
+// An application frame to the page's events (docs/client.md#events): text as
 // `message`, `text` and `json`; binary as `message`, then `arraybuffer` or,
 // when nobody listens to that, its packets decoded in order, each as its own
 // event (through `packet` and its `accept()` while someone listens there).

@@ -1,5 +1,5 @@
 // The client's link to the server: one WebSocket at a time, and what keeps
-// it there (README "Behaviour"): opening with a connect timeout, swapping
+// it there (docs/client.md#behaviour): opening with a connect timeout, swapping
 // sockets without close/open events (a sign-in, the server's reconnect
 // instruction), the heartbeat, reconnection, online/offline, the offline
 // queue and its hold while a resumed session waits for the server's word,
@@ -19,7 +19,7 @@ import { connectionUrl, resolveUrl } from "./url.js";
 
 type Timer = ReturnType<typeof setTimeout>;
 
-/** Control frames this client understands (README "Wire additions"); anything else is ignored. */
+/** Control frames this client understands (docs/protocol.md#wire-additions); anything else is ignored. */
 type ServerControl =
   | { t: "reconnect"; signin?: unknown }
   | { t: "ticket"; ticket?: unknown }

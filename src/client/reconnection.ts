@@ -1,5 +1,5 @@
-// When the client tries again after a drop (README "Reconnection",
-// "Online/offline"): full-jitter backoff (backoff.ts), the attempt count and
+// When the client tries again after a drop (docs/client.md#reconnection,
+// docs/client.md#onlineoffline): full-jitter backoff (backoff.ts), the attempt count and
 // its reset once a connection stayed open `stableAfter`, and the browser's
 // online/offline hints. It keeps the timers; the link (link.ts) decides
 // whether to reconnect at all and makes the connection.

@@ -12,7 +12,7 @@ export type SendResult =
   /**
    * Held in the offline queue (or, for the sign-in, carried by the connection
    * being opened). Queued frames are dropped if their session ends first
-   * (a sign-in, a sign-out, a refused resume, ...: README "Offline queue").
+   * (a sign-in, a sign-out, a refused resume, ...: docs/client.md#offline-queue).
    */
   | "queued"
   /** Not sent and never will be: the queue is full or off, the client is stopped (disconnect(), a final close, given up), or the data could not be encoded. */

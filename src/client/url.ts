@@ -26,7 +26,7 @@ export function resolveUrl(url: string | undefined, secure?: boolean): string {
 /**
  * The URL a connection opens: a ping interval other than the default is
  * told to the server (`?hb=<seconds>`, 0 when the heartbeat is off), which
- * judges a silent socket by it (README "Dead holders").
+ * judges a silent socket by it (docs/architecture.md#dead-holders).
  */
 export function connectionUrl(target: string, pingInterval: number, defaultInterval: number): string {
   if (pingInterval === defaultInterval) return target;

@@ -1,6 +1,6 @@
 // The edge session server as a library (`import { createEdge, defineApp }
 // from "sockizy-edge"`): give it an application, export what it returns from
-// your Worker's entry module (README "Use it in your app"; src/index.ts is
+// your Worker's entry module (README.md#use-it-in-your-app; src/index.ts is
 // the seed's).
 import type { DurableObject } from "cloudflare:workers";
 import type { App, PacketMaps } from "./app/define-app.js";

@@ -1,7 +1,7 @@
 // What the edge server and its client say to each other besides the
 // application's packets: the subprotocols that carry a sign-in in the
 // WebSocket upgrade, the control frames, the heartbeat and the close codes.
-// README "Wire additions" documents all of it.
+// docs/protocol.md#wire-additions documents all of it.
 
 /** The subprotocol a sockizy-edge client offers and the server selects. */
 export const SUBPROTOCOL = "sockizy";

@@ -3,8 +3,8 @@
 // section 2, "cut before a code point that would not fit"), and lone
 // surrogates become U+FFFD, as TextEncoder and Node's Buffer#write do.
 //
-// Figures below are from Node 20 on the project's 2-core machine (README
-// "Benchmark"). The costs that decide the paths: making a subarray view
+// Figures below are from Node 20 on the project's 2-core machine
+// (docs/protocol.md#benchmark). The costs that decide the paths: making a subarray view
 // (25-90 ns, more than writing a short string), a TextDecoder call (55-150 ns
 // before any byte is read), and first use of a string built by joining
 // pieces of 13 chars or more, which V8 keeps as a rope and flattens then.

@@ -14,7 +14,7 @@ export const C_MAX_USER_CONN = 1;
 /** A text frame asking for the number of users online; the answer is `USERS.ONLINE | <size>`. */
 export const USERS_ONLINE = "USERS.ONLINE";
 
-/** The seed's reply texts (spec section 5), and one for a sign-in refused by the rate limits (README "Security"). */
+/** The seed's reply texts (spec section 5), and one for a sign-in refused by the rate limits (docs/security.md#sign-in-rate-limits). */
 export function replyText(o: SignInOutcome<{ login: string; password: string }>): string {
   switch (o.kind) {
     case "ok":

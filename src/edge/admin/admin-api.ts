@@ -1,6 +1,6 @@
 // The HTTP admin API: `io.session` for a backend. Off unless ADMIN_SECRET
 // is set (`wrangler secret put ADMIN_SECRET`); every call carries
-// `Authorization: Bearer <secret>`. README "Admin API" lists the routes.
+// `Authorization: Bearer <secret>`. docs/operations.md#admin-api lists the routes.
 
 import { CLOSE } from "../../protocol/control.js";
 import type { Uid } from "../app/define-app.js";
@@ -19,7 +19,7 @@ export async function handleAdmin(request: Request, env: Env): Promise<Response>
   try {
     switch (route) {
       case "GET /admin/metrics":
-        // Prometheus text format 0.0.4 (README "Metrics").
+        // Prometheus text format 0.0.4 (docs/operations.md#metrics).
         return new Response(prometheus(await registry.metrics()), {
           headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" },
         });

@@ -1,4 +1,4 @@
-// Counters for GET /admin/metrics (README "Metrics"), and the Prometheus
+// Counters for GET /admin/metrics (docs/operations.md#metrics), and the Prometheus
 // text format (https://prometheus.io/docs/instrumenting/exposition_formats/).
 //
 // How they are kept cheaply: every object adds to a small map in memory

@@ -20,12 +20,12 @@ export type SignInOutcome<Data = unknown> =
   | { kind: "bad"; data: Data }
   /**
    * No session could be set: `authenticate` threw, or the socket's sign-in
-   * had to be relayed to its uid's object and that call failed (README
-   * "Sign-in paths").
+   * had to be relayed to its uid's object and that call failed
+   * (docs/sign-in.md#sign-in-by-relay).
    */
   | { kind: "error"; uid?: Uid }
   /**
-   * Too many failed sign-ins (README "Security"): `authenticate` was not
+   * Too many failed sign-ins (docs/security.md#sign-in-rate-limits): `authenticate` was not
    * called; `retryAfter` is in seconds.
    */
   | { kind: "limited"; retryAfter: number };
@@ -99,7 +99,7 @@ export interface AppOptions<P extends PacketMaps, K extends keyof ReceiveMap<P> 
   /** How long a resume ticket is valid, in ms; tickets are renewed while the socket stays. Default 10 min. */
   readonly ticketTtlMs?: number;
   /**
-   * How many registry shards count the users (README "Scale"). A uid's
+   * How many registry shards count the users (docs/scale.md#registry-shards). A uid's
    * shard is a stable hash of String(uid); changing this re-homes every
    * user within one auditMs. Default 64: up to ~10M users and 10k
    * sign-ins/s with no shard above half a Durable Object's soft limit
@@ -115,10 +115,10 @@ export interface AppOptions<P extends PacketMaps, K extends keyof ReceiveMap<P> 
   /** How long a broadcast waits for one object before counting it failed, in ms. Default 5 s. */
   readonly broadcastTimeoutMs?: number;
   /**
-   * A socket of a sockizy client (it heartbeats: `#ping` every 25 s, README
-   * "The client") whose last ping the runtime answered longer ago than this,
+   * A socket of a sockizy client (it heartbeats: `#ping` every 25 s,
+   * docs/client.md#heartbeat) whose last ping the runtime answered longer ago than this,
    * in ms, is gone: the audit, or a sign-in the cap would refuse, closes and
-   * unbinds it (README "Dead holders"). Default 45 s.
+   * unbinds it (docs/architecture.md#dead-holders). Default 45 s.
    */
   readonly heartbeatTimeoutMs?: number;
   /**
@@ -126,9 +126,9 @@ export interface AppOptions<P extends PacketMaps, K extends keyof ReceiveMap<P> 
    * Object holds at most 32,768 hibernatable WebSockets). Default 30,000.
    */
   readonly lobbyCapacity?: number;
-  /** Sign-in rate limits (README "Security"); `false` turns them off. */
+  /** Sign-in rate limits (docs/security.md#sign-in-rate-limits); `false` turns them off. */
   readonly limits?: LimitOptions<PacketData<ReceiveMap<P>[K]>> | false;
-  /** Which browser origins may open a WebSocket (README "Security"). */
+  /** Which browser origins may open a WebSocket (docs/security.md#origin-allowlist). */
   readonly origins?: OriginOptions;
 }
 
@@ -198,7 +198,7 @@ export function defineApp<
   };
 }
 
-// ---------------------------------------------------------------- sign-in limits and origins (README "Security")
+// ---------------------------------------------------------------- sign-in limits and origins (docs/security.md)
 
 /** At most `attempts` within `windowMs`. */
 export interface AttemptLimit {

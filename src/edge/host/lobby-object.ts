@@ -2,7 +2,7 @@
 // failed), so the seed's flow works: connect first, receive broadcasts,
 // sign in later. A socket here is never bound here: a sign-in packet sent
 // here gets the reconnect instruction, or is bound by relay to the uid's
-// object (README "Sign-in paths").
+// object (docs/sign-in.md#sign-in-paths).
 import { encodeControl, fromBase64Url } from "../../protocol/control.js";
 import type { LobbyStats } from "../admin/metrics.js";
 import type { App, SignInOutcome, Uid } from "../app/define-app.js";

@@ -19,7 +19,7 @@ export function userObjectClass(app: App) {
   return class UserObject extends SocketHost implements UserRpc {
     /** This object's uid, from storage: the Worker names the object after it. */
     private uid: Uid | null = null;
-    /** Sockets held by other objects and bound here by relay (README "Sign-in paths"). */
+    /** Sockets held by other objects and bound here by relay (docs/sign-in.md#sign-in-by-relay). */
     private readonly members: RelayedMembers;
     /** Resume tickets and the epoch that voids them (docs/sign-in.md#session-resume). */
     private readonly tickets: SessionTickets;
@@ -124,7 +124,7 @@ export function userObjectClass(app: App) {
       return { kind: "user", name: String(this.ctx.id.name ?? this.uid) };
     }
 
-    /** The registry shard of this uid (README "Scale"). */
+    /** The registry shard of this uid (docs/scale.md#registry-shards). */
     protected registryTarget(): number {
       return shardOf(this.uid as Uid, app.registryShards);
     }
@@ -165,7 +165,7 @@ export function userObjectClass(app: App) {
       await this.reply(this.view(socket.ws), outcome);
     }
 
-    /** Before a sign-in the cap would refuse, dead holders are let go (README "Dead holders"). */
+    /** Before a sign-in the cap would refuse, dead holders are let go (docs/architecture.md#dead-holders). */
     private async reapIfFull(except: string | undefined): Promise<void> {
       const held = this.bound().filter((s) => s.id !== except).length + this.members.count();
       if (held >= app.signIn.cap) await this.auditor.reapDead();
@@ -202,7 +202,7 @@ export function userObjectClass(app: App) {
       }
     }
 
-    // ---------------------------------------------------------------- relayed members (README "Sign-in paths")
+    // ---------------------------------------------------------------- relayed members (docs/sign-in.md#sign-in-by-relay)
 
     /** A holder asks to bind a socket it holds (its credentials checked there, limits included). */
     async relayAdmit(member: RelayMember): Promise<SignInOutcome | null> {

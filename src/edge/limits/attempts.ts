@@ -1,4 +1,4 @@
-// Sign-in rate limits, the caller's side (README "Security"). Every
+// Sign-in rate limits, the caller's side (docs/security.md#sign-in-rate-limits). Every
 // sign-in, on every path, first takes one attempt from its counters in the
 // limiter objects, one per counter (src/edge/limits/limiter-object.ts): per (key, client IP) and per
 // client IP. The attempt is taken *before* `authenticate` and held while it
@@ -43,7 +43,10 @@ export async function admit(app: App, env: Env, ip: string, key: string | null):
   if (wanted.length === 0) return ADMITTED;
   const ns = env.LIMITER;
   if (ns === undefined) {
-    if (!warned) console.error("sockizy-edge: no LIMITER binding, so sign-ins are not rate limited (README Security)");
+    if (!warned)
+      console.error(
+        "sockizy-edge: no LIMITER binding, so sign-ins are not rate limited (docs/security.md#sign-in-rate-limits)",
+      );
     warned = true;
     return ADMITTED;
   }

@@ -1,4 +1,4 @@
-// The sign-in limiter (README "Security"): a counter of failed sign-ins,
+// The sign-in limiter (docs/security.md#sign-in-rate-limits): a counter of failed sign-ins,
 // "at most N within a window that starts at its first counted failure".
 // Each counter (one IP, or one (key, IP) pair) has an object of its own,
 // named by a hash of what it counts (src/edge/limits/attempts.ts), so no one object

@@ -1,5 +1,5 @@
 // /sockizy.js and /sockizy.mjs with the application's packet tables: what
-// createEdge serves by default (README "The served files").
+// createEdge serves by default (docs/client.md#the-served-files).
 
 import { CLIENT_MODULE, CLIENT_SCRIPT } from "./client-bundle.gen.js";
 import { type AppTables, declareIn } from "./declare.js";

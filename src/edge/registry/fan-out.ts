@@ -1,6 +1,6 @@
 // Calls many objects with bounded concurrency and a timeout per call, so one
 // slow or failing object neither stops nor delays the others beyond the
-// timeout (README "Broadcasts"). A call that times out keeps running; it is
+// timeout (docs/scale.md#broadcasts-as-a-tree). A call that times out keeps running; it is
 // counted as failed and no longer waited for.
 
 export interface FanOutResult {

@@ -1,5 +1,5 @@
-// The global object: the role of the REGISTRY object named "global" (README
-// "Scale"). It knows `size` as the sum of what the shards pushed (a
+// The global object: the role of the REGISTRY object named "global"
+// (docs/scale.md#size-from-the-shards). It knows `size` as the sum of what the shards pushed (a
 // maintained number, never a scan), which lobbies hold sockets, and is the
 // root of the broadcast tree: global -> shards -> user objects, and
 // global -> lobbies.

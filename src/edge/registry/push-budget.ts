@@ -1,5 +1,5 @@
-// When a registry shard may push its counts to the global object (README
-// "Scale"): a token bucket. After a quiet spell a shard has `burst` pushes
+// When a registry shard may push its counts to the global object
+// (docs/scale.md#size-from-the-shards): a token bucket. After a quiet spell a shard has `burst` pushes
 // to spend at once, so a system changing slowly (every test, every seed
 // reply) sees exact figures; one token comes back every `everyMs`, so
 // under sustained load a shard pushes at most once per `everyMs` and the

@@ -1,5 +1,5 @@
 // The REGISTRY binding's class. One class, two roles, told apart by the
-// object's name (README "Scale"): "global" knows `size` and roots
+// object's name (docs/scale.md#size-from-the-shards): "global" knows `size` and roots
 // broadcasts (global.ts); "shard-N" counts the users whose uid
 // hashes to N (shard.ts). One binding, so a deployment declares
 // the same three classes whatever the number of shards.
@@ -27,7 +27,7 @@ export function registryObjectClass(app: App) {
     /** The shard role; its number comes with every call (and is kept for the alarm). */
     private asShard(shard: number): RegistryShard {
       if (this.shardRole === undefined) {
-        // Read before written: a broadcast wakes every shard, and must write nothing (README "Metrics").
+        // Read before written: a broadcast wakes every shard, and must write nothing (docs/operations.md#how-they-are-kept-and-what-they-cost).
         if (this.store.getNumber("role") !== ROLE_SHARD || this.store.getNumber("shard") !== shard) {
           this.store.setNumbers({ shard, role: ROLE_SHARD });
         }

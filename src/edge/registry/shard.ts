@@ -1,5 +1,5 @@
-// A registry shard: the role of a REGISTRY object named "shard-N" (README
-// "Scale"). It keeps the uids of its users in SQLite and their counts as
+// A registry shard: the role of a REGISTRY object named "shard-N"
+// (docs/scale.md#registry-shards). It keeps the uids of its users in SQLite and their counts as
 // maintained numbers (O(1) per change, never a COUNT(*)), pushes those
 // counts to the global object coalesced, and carries broadcasts to its
 // users' objects.

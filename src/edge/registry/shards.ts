@@ -1,4 +1,4 @@
-// Which registry shard a uid belongs to (README "Scale"). The hash is part
+// Which registry shard a uid belongs to (docs/scale.md#registry-shards). The hash is part
 // of the deployment's state: user objects remember the shard they told, so
 // a change of `registryShards` re-homes users through the audit.
 

@@ -33,7 +33,7 @@ export class RegistryStore {
   }
 
   /**
-   * Adds to a counter (README "Metrics"): in memory, written by the next
+   * Adds to a counter (docs/operations.md#how-they-are-kept-and-what-they-cost): in memory, written by the next
    * request that writes anyway (`flushCounters`, in its own transaction),
    * so a read-only request such as a broadcast writes nothing.
    */

@@ -1,4 +1,4 @@
-// The holder's side of a relay (README "Sign-in paths"). A socket lives in
+// The holder's side of a relay (docs/sign-in.md#sign-in-by-relay). A socket lives in
 // the object that accepted it and cannot move. When one signs in in-band
 // where it cannot be bound (a lobby, or another uid's object) and its client
 // cannot follow the reconnect instruction (it did not offer the `sockizy`
@@ -161,7 +161,7 @@ export class Relay {
   }
 
   /**
-   * The audit (README "No ghost sessions"): each relayed socket's object is
+   * The audit (docs/architecture.md#no-ghost-sessions): each relayed socket's object is
    * asked whether it still has it (one call per uid); one that does not (a
    * clear whose call here failed) is handled here again, unbound.
    */

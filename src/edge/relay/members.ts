@@ -1,4 +1,4 @@
-// The user object's side of a relay (README "Sign-in paths"; the holder's
+// The user object's side of a relay (docs/sign-in.md#sign-in-by-relay; the holder's
 // side is holder.ts): its relayed members, sockets held by another object (a
 // lobby, or another uid's object) and bound to this uid. One SQLite row per
 // member (holder, socket id, bound uid, accept order), so they survive
@@ -151,7 +151,7 @@ export class RelayedMembers {
   }
 
   /**
-   * The audit (README "No ghost sessions"): asks each holder which of its
+   * The audit (docs/architecture.md#no-ghost-sessions): asks each holder which of its
    * members it still holds open (one call per holder); resolves to those it
    * does not (an eviction dropped them, or their close never reached here).
    */

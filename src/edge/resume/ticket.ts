@@ -1,5 +1,5 @@
 // Resume tickets: after a drop or a deploy, a signed-in client reconnects
-// with one instead of its password (README "Session resume"). A ticket is
+// with one instead of its password (docs/sign-in.md#session-resume). A ticket is
 // `<uid>.<exp>.<epoch>.<sig>`: the uid as base64url JSON, the expiry in ms
 // since the epoch, the user object's session epoch (bumped by a clear, so a
 // kick also voids tickets), and an HMAC-SHA256 over the rest.

@@ -10,7 +10,7 @@ import type { FanOutResult } from "../registry/fan-out.js";
 /** A frame for every socket of an object: text, or binary bytes. */
 export type Frame = string | Uint8Array;
 
-/** An object holding a socket bound by relay (README "Sign-in paths"): its binding and name. */
+/** An object holding a socket bound by relay (docs/sign-in.md#sign-in-by-relay): its binding and name. */
 export interface HolderRef {
   kind: "lobby" | "user";
   name: string;
@@ -82,7 +82,7 @@ export interface ShardCounts {
 
 /**
  * A registry shard (REGISTRY object "shard-N"): the uids of its users and
- * their counts, pushed to the global object coalesced (README "Scale").
+ * their counts, pushed to the global object coalesced (docs/scale.md#size-from-the-shards).
  */
 export interface ShardRpc {
   /** Records what uid's object holds, with the object's counters since its last report; resolves to `size` as this shard knows it. */

@@ -11,8 +11,8 @@ export interface Env {
   ADMIN_SECRET?: string;
   /** Turns session resume on: the HMAC key of resume tickets (`wrangler secret put TICKET_SECRET`). */
   TICKET_SECRET?: string;
-  /** Sign-in rate limits' counters (LimiterObject shards, README "Security"); without it sign-ins are not limited. */
+  /** Sign-in rate limits' counters (LimiterObject shards, docs/security.md#sign-in-rate-limits); without it sign-ins are not limited. */
   LIMITER?: DurableObjectNamespace;
-  /** Comma-separated origins allowed to open a WebSocket (README "Security"); replaces the app's list. */
+  /** Comma-separated origins allowed to open a WebSocket (docs/security.md#origin-allowlist); replaces the app's list. */
   ALLOWED_ORIGINS?: string;
 }

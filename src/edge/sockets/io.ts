@@ -11,7 +11,7 @@ export class EdgeIo implements Io {
   constructor(
     private readonly env: Env,
     private readonly encode: (name: string, data: unknown) => Uint8Array,
-    /** `size` from where the caller is: its registry shard, never the global object (README "Scale"). */
+    /** `size` from where the caller is: its registry shard, never the global object (docs/scale.md#size-from-the-shards). */
     size: () => Promise<number>,
   ) {
     this.session = {
@@ -42,7 +42,7 @@ export class EdgeIo implements Io {
 
   /**
    * Down the tree: global object -> shards -> user objects, and -> lobbies.
-   * Resolves once every object was reached or counted failed (README "Broadcasts").
+   * Resolves once every object was reached or counted failed (docs/scale.md#broadcasts-as-a-tree).
    */
   private async broadcast(frame: string | Uint8Array): Promise<void> {
     await globalStub(this.env).broadcast(frame);

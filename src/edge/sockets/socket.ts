@@ -28,7 +28,7 @@ export interface Attachment {
   /** The client's ping interval in seconds, when it said it is not the default 25 (0: it does not ping). */
   readonly hb?: number;
   /**
-   * Bound by relay to this uid's object (README "Sign-in paths"): its frames
+   * Bound by relay to this uid's object (docs/sign-in.md#sign-in-by-relay): its frames
    * go there, and that object sends to it through this one. `uid` stays null here.
    */
   relay?: Uid;
@@ -186,7 +186,7 @@ export interface RelayLink {
 }
 
 /**
- * The `socket` handlers see for a relayed member (README "Sign-in paths"):
+ * The `socket` handlers see for a relayed member (docs/sign-in.md#sign-in-by-relay):
  * the same calls as a local socket, its sends going through the holder.
  * `uid` is set to null when the member is unbound, like a local attachment.
  */

@@ -1,4 +1,4 @@
-// The origin allowlist (README "Security"). A browser sends the page's
+// The origin allowlist (docs/security.md#origin-allowlist). A browser sends the page's
 // Origin with every WebSocket upgrade (RFC 6455 section 4.1, item 8) and,
 // unlike fetch, applies no CORS check to it: without this check any page on
 // the web can open a socket to the server with its visitor's cookies and IP.

@@ -1,7 +1,7 @@
 // The stateless Worker: reads the sign-in packet carried by a WebSocket
 // upgrade, authenticates it, and forwards the upgrade to the user's object,
 // or to a lobby shard when there is no sign-in or it failed.
-// README "Sign-in paths" describes every path.
+// docs/sign-in.md#sign-in-paths describes every path.
 import { fromBase64Url, RESUME_PREFIX, SIGNIN_PREFIX, SUBPROTOCOL } from "../../protocol/control.js";
 import { DecodeError } from "../../protocol/index.js";
 import { handleAdmin } from "../admin/admin-api.js";
@@ -21,7 +21,7 @@ export function createWorker(app: App, pages?: Pages): ExportedHandler<Env> {
       if (url.pathname.startsWith("/admin/")) return handleAdmin(request, env);
       if (request.headers.get("Upgrade")?.toLowerCase() === "websocket") {
         if (url.pathname !== "/") return text(404, "WebSocket endpoint is /");
-        // Before anything else, so a foreign page costs no object a thing (README "Security").
+        // Before anything else, so a foreign page costs no object a thing (docs/security.md#origin-allowlist).
         const origin = request.headers.get("Origin");
         if (!originAllowed(app.origins, env.ALLOWED_ORIGINS, origin)) {
           return text(
@@ -44,7 +44,7 @@ async function upgrade(app: App, request: Request, env: Env, url: URL, ctx: Exec
     .filter(Boolean);
   const ctl = offered.includes(SUBPROTOCOL);
   // `?hb=<seconds>`: a sockizy client whose ping interval is not the default 25 s says so, so
-  // its silence is judged by its own cadence, or not at all for 0 (README "Dead holders").
+  // its silence is judged by its own cadence, or not at all for 0 (docs/architecture.md#dead-holders).
   const hbParam = url.searchParams.get("hb");
   if (hbParam !== null && !/^\d{1,4}$/.test(hbParam)) {
     return text(400, "hb: the client's ping interval in whole seconds (0 to 9999)");
@@ -70,7 +70,7 @@ async function upgrade(app: App, request: Request, env: Env, url: URL, ctx: Exec
     return text(400, `sign-in: the upgrade carries "${packet.name}", not "${app.signIn.packet}"`);
   }
 
-  // Rate limits (README "Security"): refused before authenticate and before any socket object.
+  // Rate limits (docs/security.md#sign-in-rate-limits): refused before authenticate and before any socket object.
   const gate = await admit(app, env, peer.ip, signInKey(app, packet.data));
   if (gate.limited) return tooMany(gate.retryAfter);
   let uid: Uid | null;
@@ -132,7 +132,7 @@ function toUser(env: Env, uid: Uid, peer: Peer, epoch?: number): Promise<Respons
   return userFetcher(env, uid).fetch(target, { headers: { Upgrade: "websocket" } });
 }
 
-/** Lobbies tried for one anonymous socket before it is refused (README "Lobbies"). */
+/** Lobbies tried for one anonymous socket before it is refused (docs/scale.md#lobbies). */
 const LOBBY_TRIES = 3;
 
 /**

@@ -2,8 +2,8 @@
 // (loaded just before, as a page of the original sockizy would) and shows
 // what arrives: the replies, the broadcast texts and the users online.
 //
-// What the page may believe, and why (spec section 5, README "Sign-in
-// paths"): the seed answers a sign-in with one text to the signing-in
+// What the page may believe, and why (spec section 5,
+// docs/sign-in.md#sign-in-paths): the seed answers a sign-in with one text to the signing-in
 // socket; USER.OK is also broadcast to every socket first, so a USER.OK may
 // be another tab's, while USER.MAX.CONN, USER.BAD, USER.ERROR and
 // USER.LIMITED only ever reach the socket that signed in. A sign-in on a
