@@ -30,6 +30,7 @@ export default defineConfig({
             "test/client/**/*.test.ts",
             "test/tcp/**/*.test.ts",
             "test/docs/**/*.test.ts",
+            "test/layout/**/*.test.ts",
           ],
           environment: "node",
           ...LOADED_MACHINE,

@@ -19,6 +19,26 @@ export interface Io {
 const declared: Declared[] = [];
 const defaults: ClientOptions = {};
 
+/**
+ * Makes a client: the original sockizy client's API (`packets`, `on`,
+ * `emit`, `text`, `json`, `send`), plus reconnection, an offline queue, a
+ * heartbeat, the sign-in in the WebSocket upgrade and session resume
+ * (docs/client.md). `io.packets(...)` declares tables for every client made
+ * after it; `io.defaults` holds the options they start from.
+ *
+ * @example
+ * ```ts
+ * import { io } from "sockizy-edge/client";
+ * import WebSocket from "ws"; // Node 20 only: browsers and Node 22 have their own
+ *
+ * const socket = io("ws://127.0.0.1:8787", { WebSocket }).packets(
+ *   { "common.signIn": ["login:str24", "password:str24"] }, // what the client sends
+ *   { "chat.line": ["from:str24", "text:str256"] }, // what it receives
+ * );
+ * socket.on("chat.line", ({ from, text }) => console.log(`${from}: ${text}`));
+ * socket.emit("common.signIn", { login: "D", password: "13" }); // carried by the upgrade
+ * ```
+ */
 export const io: Io = Object.assign(
   (url?: string, options?: ClientOptions) => new Client(url, { ...defaults, ...options }, declared),
   {

@@ -1,7 +1,8 @@
 // The edge session server as a library (`import { createEdge, defineApp }
 // from "sockizy-edge"`): give it an application, export what it returns from
-// your Worker's entry module (README.md#use-it-in-your-app; src/index.ts is
-// the seed's).
+// your Worker's entry module (README.md#use-it-in-your-app; src/seed/worker.ts
+// is the seed's). The folders beside this file hold one concern each
+// (docs/architecture.md#the-file-map).
 import type { DurableObject } from "cloudflare:workers";
 import type { App, PacketMaps } from "./app/define-app.js";
 import { lobbyObjectClass } from "./host/lobby-object.js";
@@ -17,15 +18,23 @@ import { createWorker } from "./worker/worker.js";
 export {
   type App,
   type AppOptions,
+  type AttemptLimit,
   type CapPolicy,
+  DEFAULT_SIGN_IN,
+  DEFAULTS,
   defineApp,
   type Handlers,
+  LIMIT_DEFAULTS,
+  type LimitOptions,
+  type OriginOptions,
   type PacketMaps,
+  type ReceiveMap,
+  type SendMap,
   type SignInOptions,
   type SignInOutcome,
   type Uid,
 } from "./app/define-app.js";
-export type { Pages } from "./pages/pages.js";
+export { firstOf, type Pages } from "./pages/pages.js";
 export type { Env } from "./rpc/env.js";
 export type { Io, ServerSocket, SocketSession } from "./sockets/socket.js";
 
@@ -47,6 +56,23 @@ function classes<T extends Record<string, unknown>>(all: T): { readonly [K in ke
   return all as never;
 }
 
+/**
+ * The edge server for an application: the Worker and every Durable Object
+ * class its `wrangler.toml` binds. Besides the WebSocket endpoint the Worker
+ * serves `/sockizy.js` and `/sockizy.mjs` (the client with the app's packet
+ * tables declared) unless `scripts: false`, then `pages`, then 404.
+ *
+ * @example
+ * ```ts
+ * // src/index.ts: wrangler.toml's `main`
+ * import { createEdge } from "sockizy-edge";
+ * import { app } from "./app.js";
+ *
+ * const edge = createEdge(app, { pages: (request, env) => env.ASSETS.fetch(request) });
+ * export default edge.worker;
+ * export const { UserObject, LobbyObject, RegistryObject, LimiterObject } = edge;
+ * ```
+ */
 export function createEdge<P extends PacketMaps>(typedApp: App<P>, options: EdgeOptions = {}) {
   const app = typedApp as unknown as App;
   const pages = firstOf(options.scripts === false ? undefined : clientScripts(app), options.pages);

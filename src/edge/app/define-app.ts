@@ -3,10 +3,13 @@
 // as the original `socket.on(...)` did: every object rebuilds its sockets
 // from attachments and calls these same module-level functions.
 import type { PacketData } from "../../protocol/index.js";
+import { type LimitOptions, type Limits, resolveLimits } from "../limits/options.js";
 import type { Io, ServerSocket } from "../sockets/socket.js";
 import { type OriginOptions, type Origins, resolveOrigins } from "../worker/origins.js";
 import type { PacketMaps, ReceiveMap, Uid } from "./packet-maps.js";
 
+export type { AttemptLimit, LimitOptions, Limits } from "../limits/options.js";
+export { LIMIT_DEFAULTS } from "../limits/options.js";
 export type { OriginOptions, Origins } from "../worker/origins.js";
 export type { PacketMaps, ReceiveMap, SendMap, Uid } from "./packet-maps.js";
 
@@ -164,10 +167,37 @@ export const DEFAULTS = {
   lobbyCapacity: 30_000,
 } as const;
 
-/** Declares an application: its packets, sign-in and handlers, with defaults filled in. */
 /** The sign-in packet when `signIn.packet` is left out. */
 export const DEFAULT_SIGN_IN = "common.signIn";
 
+/**
+ * Declares an application, once, at module scope: its packets (spec
+ * section 2), its sign-in (how a uid is found, the cap, the replies) and its
+ * handlers, with defaults filled in (`DEFAULTS`, `LIMIT_DEFAULTS`). Bad
+ * options throw here, at module load, not at the first connection.
+ *
+ * @example
+ * ```ts
+ * import { defineApp } from "sockizy-edge";
+ *
+ * export const app = defineApp({
+ *   packets: {
+ *     unpack: { "common.signIn": ["login:str24", "password:str24"], "chat.say": ["text:str256"] },
+ *     pack: { "chat.line": ["from:str24", "text:str256"] },
+ *   },
+ *   signIn: {
+ *     authenticate: async ({ login, password }) => (password === "secret" ? login : null),
+ *     cap: 3,
+ *     reply: (socket, outcome) => socket.json({ ok: outcome.kind === "ok" }),
+ *   },
+ *   on: {
+ *     async "chat.say"({ text }, socket, io) {
+ *       if (socket.session.uid !== null) await io.emit("chat.line", { from: String(socket.session.uid), text });
+ *     },
+ *   },
+ * });
+ * ```
+ */
 export function defineApp<
   const P extends PacketMaps,
   const K extends keyof ReceiveMap<P> & string = Extract<typeof DEFAULT_SIGN_IN, keyof ReceiveMap<P>>,
@@ -195,65 +225,6 @@ export function defineApp<
     lobbyCapacity: whole("lobbyCapacity", Math.min(options.lobbyCapacity ?? DEFAULTS.lobbyCapacity, 32_768)),
     limits: resolveLimits(options.limits as LimitOptions<unknown> | false | undefined),
     origins: resolveOrigins(options.origins),
-  };
-}
-
-// ---------------------------------------------------------------- sign-in limits and origins (docs/security.md)
-
-/** At most `attempts` within `windowMs`. */
-export interface AttemptLimit {
-  readonly attempts: number;
-  readonly windowMs: number;
-}
-
-export interface LimitOptions<Data> {
-  /**
-   * The account a sign-in names, from its data (the seed: the login).
-   * Failed sign-ins are counted per (key, client IP). Without it, or when it
-   * returns null, only the per-IP count applies.
-   */
-  key?(data: Data): string | null | undefined;
-  /** Failed sign-ins per (key, client IP). Default 10 per 15 minutes; `false`: not counted. */
-  readonly perKey?: AttemptLimit | false;
-  /** Failed sign-ins per client IP, over all keys. Default 100 per 15 minutes; `false`: not counted. */
-  readonly perIp?: AttemptLimit | false;
-  /** Sign-in attempts of any outcome on one socket (in-band). Default 5 per 10 s; `false`: unbounded. */
-  readonly perSocket?: AttemptLimit | false;
-}
-
-/** The limits with defaults filled in; null means not limited. */
-export interface Limits {
-  readonly key: (data: unknown) => string | null | undefined;
-  readonly perKey: AttemptLimit | null;
-  readonly perIp: AttemptLimit | null;
-  readonly perSocket: AttemptLimit | null;
-}
-
-export const LIMIT_DEFAULTS = {
-  perKey: { attempts: 10, windowMs: 15 * 60_000 },
-  perIp: { attempts: 100, windowMs: 15 * 60_000 },
-  perSocket: { attempts: 5, windowMs: 10_000 },
-} as const satisfies Record<string, AttemptLimit>;
-
-const noKey = () => null;
-
-function resolveLimits(options: LimitOptions<unknown> | false | undefined): Limits {
-  if (options === false) return { key: noKey, perKey: null, perIp: null, perSocket: null };
-  const limit = (name: keyof typeof LIMIT_DEFAULTS): AttemptLimit | null => {
-    const given = options?.[name];
-    if (given === false) return null;
-    const l = given ?? LIMIT_DEFAULTS[name];
-    if (!(Number.isInteger(l.attempts) && l.attempts >= 1 && Number.isFinite(l.windowMs) && l.windowMs >= 1000)) {
-      throw new RangeError(`limits.${name}: attempts must be a whole number >= 1 and windowMs at least 1000`);
-    }
-    return { attempts: l.attempts, windowMs: l.windowMs };
-  };
-  const key = options?.key;
-  return {
-    key: key ? (data) => key(data) : noKey,
-    perKey: limit("perKey"),
-    perIp: limit("perIp"),
-    perSocket: limit("perSocket"),
   };
 }
 

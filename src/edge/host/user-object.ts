@@ -14,11 +14,12 @@ import type { EdgeSocket, ServerSocket } from "../sockets/socket.js";
 import { reportUser } from "./registry-sync.js";
 import { type Seat, type Taken, takeSeat } from "./seats.js";
 import { SocketHost } from "./socket-host.js";
+import { UserFacts } from "./user-facts.js";
 
 export function userObjectClass(app: App) {
   return class UserObject extends SocketHost implements UserRpc {
-    /** This object's uid, from storage: the Worker names the object after it. */
-    private uid: Uid | null = null;
+    /** Its uid, loaded from storage at the first event that needs it. */
+    private readonly facts: UserFacts;
     /** Sockets held by other objects and bound here by relay (docs/sign-in.md#sign-in-by-relay). */
     private readonly members: RelayedMembers;
     /** Resume tickets and the epoch that voids them (docs/sign-in.md#session-resume). */
@@ -26,6 +27,7 @@ export function userObjectClass(app: App) {
 
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env, app, "UserObject");
+      this.facts = new UserFacts(ctx);
       this.tickets = new SessionTickets(ctx.storage, env, app.ticketTtlMs);
       this.members = new RelayedMembers(ctx, env, {
         io: this.io,
@@ -37,26 +39,14 @@ export function userObjectClass(app: App) {
       });
     }
 
-    /**
-     * The uid from storage, read at the first event that needs it, not in
-     * the constructor: a broadcast wakes every online user object and only
-     * calls `deliver`, which needs no storage at all (measured by
-     * `npm run bench:scale`: reading storage at every wake made a broadcast
-     * to 1,200 users 15x slower under the local runtime).
-     */
-    private loading: Promise<void> | undefined;
     protected override loadFacts(): Promise<void> {
-      this.loading ??= this.ctx.storage.get<Uid>("uid").then((uid) => {
-        if (this.uid === null) this.uid = uid ?? null;
-      });
-      return this.loading;
+      return this.facts.load();
     }
 
-    /** The first sign-in of a fresh object stores its uid: the object's one fact that hibernation would lose. */
-    private async adopt(uid: Uid): Promise<void> {
-      if (this.uid !== null) return;
-      this.uid = uid;
-      await this.ctx.storage.put("uid", uid);
+    /** Every call and event from outside: the object's facts loaded, the request counted. */
+    private async enter(): Promise<void> {
+      await this.loadFacts();
+      this.counters.request();
     }
 
     /**
@@ -65,11 +55,10 @@ export function userObjectClass(app: App) {
      * client: the Worker has checked the credentials or the ticket).
      */
     override async fetch(request: Request): Promise<Response> {
-      await this.loadFacts();
-      this.counters.request();
+      await this.enter();
       const url = new URL(request.url);
       const uid = JSON.parse(url.searchParams.get("uid") ?? "null") as Uid;
-      await this.adopt(uid);
+      await this.facts.adopt(uid);
       const epoch = url.searchParams.get("epoch");
       const { socket, response } = this.open(url.searchParams);
       await this.fire("connection", socket, undefined);
@@ -82,14 +71,6 @@ export function userObjectClass(app: App) {
       // A socket left unbound here (refused by the cap, or a stale ticket) still counts in the metrics.
       await this.syncRegistry();
       return response;
-    }
-
-    /**
-     * Whether uid is this object's. The object is named String(uid), so its
-     * id's name says it; a fresh object reached by name is that uid's too.
-     */
-    private isMine(uid: Uid): boolean {
-      return String(uid) === String(this.ctx.id.name ?? this.uid ?? uid);
     }
 
     /** Open sockets bound to this uid: what the cap and `count` see. */
@@ -121,12 +102,12 @@ export function userObjectClass(app: App) {
     }
 
     protected relayHolder(): HolderRef {
-      return { kind: "user", name: String(this.ctx.id.name ?? this.uid) };
+      return { kind: "user", name: this.facts.name };
     }
 
     /** The registry shard of this uid (docs/scale.md#registry-shards). */
     protected registryTarget(): number {
-      return shardOf(this.uid as Uid, app.registryShards);
+      return shardOf(this.facts.uid as Uid, app.registryShards);
     }
 
     protected reported(state: UserState): UserState {
@@ -134,7 +115,7 @@ export function userObjectClass(app: App) {
     }
 
     protected report(where: number, state: UserState): Promise<number> {
-      return reportUser(this.ctx.storage, this.registry, this.counters, this.uid as Uid, where, state);
+      return reportUser(this.ctx.storage, this.registry, this.counters, this.facts.uid as Uid, where, state);
     }
 
     protected sizeHere(): Promise<number> {
@@ -147,7 +128,7 @@ export function userObjectClass(app: App) {
     }
 
     protected async signInHere(socket: EdgeSocket, uid: Uid, frame?: Uint8Array): Promise<void> {
-      if (!this.isMine(uid)) {
+      if (!this.facts.isMine(uid)) {
         await this.inBand.bindElsewhere(socket, uid, frame as Uint8Array);
         return;
       }
@@ -157,10 +138,7 @@ export function userObjectClass(app: App) {
         await this.reply(socket, taken.refused);
         return;
       }
-      // Across objects from here on.
-      await this.replaced(taken.replaced, uid);
-      await this.counters.outcome("ok");
-      const outcome: SignInOutcome = { kind: "ok", uid, size: await this.sizeNow() };
+      const outcome = await this.seated(taken.replaced, uid);
       await this.tickets.send(this.view(socket.ws));
       await this.reply(this.view(socket.ws), outcome);
     }
@@ -189,6 +167,13 @@ export function userObjectClass(app: App) {
       return taken;
     }
 
+    /** A seat is taken; across objects from here on: the seat it replaced let go, `size` for the reply. */
+    private async seated(replaced: Seat | undefined, uid: Uid): Promise<SignInOutcome> {
+      await this.replaced(replaced, uid);
+      await this.counters.outcome("ok");
+      return { kind: "ok", uid, size: await this.sizeNow() };
+    }
+
     /** The seat a "replace-oldest" sign-in took: `session.clear` on it, then it is closed (4001). */
     private async replaced(seat: Seat | undefined, uid: Uid): Promise<void> {
       if (seat === undefined) return;
@@ -206,11 +191,10 @@ export function userObjectClass(app: App) {
 
     /** A holder asks to bind a socket it holds (its credentials checked there, limits included). */
     async relayAdmit(member: RelayMember): Promise<SignInOutcome | null> {
-      await this.loadFacts();
-      this.counters.request();
+      await this.enter();
       const { uid } = member;
-      if (!this.isMine(uid)) return { kind: "error", uid };
-      await this.adopt(uid);
+      if (!this.facts.isMine(uid)) return { kind: "error", uid };
+      await this.facts.adopt(uid);
       if (this.members.get(member.holder, member.id)) return null;
       await this.reapIfFull(undefined);
       if (this.members.get(member.holder, member.id)) return null;
@@ -218,10 +202,7 @@ export function userObjectClass(app: App) {
       // Refused: the socket is not bound, so its holder replies, as to any unbound socket there.
       if ("refused" in taken) return taken.refused;
       try {
-        await this.replaced(taken.replaced, uid);
-        await this.counters.outcome("ok");
-        const outcome: SignInOutcome = { kind: "ok", uid, size: await this.sizeNow() };
-        await this.reply(this.members.view(member), outcome);
+        await this.reply(this.members.view(member), await this.seated(taken.replaced, uid));
       } catch (e) {
         // Bound all the same: the holder must not reply a refusal.
         console.error("sockizy-edge: finishing a relayed sign-in failed:", e);
@@ -230,8 +211,7 @@ export function userObjectClass(app: App) {
     }
 
     async relayFrame(holder: HolderRef, id: string, event: string, data: unknown): Promise<boolean> {
-      await this.loadFacts();
-      this.counters.request();
+      await this.enter();
       const member = this.members.get(holder, id);
       if (member === undefined) return false;
       await this.fire(event, this.members.view(member), data);
@@ -239,8 +219,7 @@ export function userObjectClass(app: App) {
     }
 
     async relayClosed(holder: HolderRef, id: string, code: number): Promise<boolean> {
-      await this.loadFacts();
-      this.counters.request();
+      await this.enter();
       const member = this.members.get(holder, id);
       if (member === undefined) return false;
       const view = this.members.view(member);
@@ -250,8 +229,7 @@ export function userObjectClass(app: App) {
     }
 
     async relayMembers(holder: HolderRef, ids: string[]): Promise<string[]> {
-      await this.loadFacts();
-      this.counters.request();
+      await this.enter();
       return ids.filter((id) => this.members.get(holder, id) !== undefined);
     }
 
@@ -286,7 +264,7 @@ export function userObjectClass(app: App) {
       const socket = this.view(ws);
       if (socket.attachment.uid !== null)
         throw new Error(`session.set: socket is already bound to ${socket.attachment.uid}`);
-      if (!this.isMine(uid)) return super.bind(ws, uid);
+      if (!this.facts.isMine(uid)) return super.bind(ws, uid);
       this.setUid(socket, uid);
       return this.sizeNow();
     }
@@ -301,7 +279,7 @@ export function userObjectClass(app: App) {
       if (uid === null) return;
       // Unbind first, in this turn, so a concurrent sign-in sees the freed slot.
       this.setUid(socket, null);
-      if (signedOut) this.tellUnbound(socket);
+      if (signedOut) socket.tellUnbound();
       if (this.noneLeft()) {
         // Signing out the uid's last socket voids its resume tickets (one may
         // still be in flight to the page); a close does not, so a dropped
@@ -312,28 +290,22 @@ export function userObjectClass(app: App) {
       await this.syncRegistry();
     }
 
-    /** A sockizy client drops its resume ticket on this (the app's sign-out packet may have any name). */
-    private tellUnbound(socket: EdgeSocket): void {
-      if (socket.attachment.ctl) socket.send(encodeControl({ t: "unbound" }));
-    }
-
     override async clear(uid: Uid, close?: { code: number; reason: string }): Promise<void> {
-      await this.loadFacts();
-      this.counters.request();
-      if (!this.isMine(uid)) return super.clear(uid);
+      await this.enter();
+      if (!this.facts.isMine(uid)) return super.clear(uid);
       const sockets = this.holders();
       const members = this.members.all();
       const views = members.map((m) => this.members.view(m));
       for (const s of sockets) {
         this.setUid(s, null);
-        this.tellUnbound(s);
+        s.tellUnbound();
       }
       for (const m of members) this.members.remove(m);
       await this.tickets.bumpEpoch();
       const all: ServerSocket[] = [...sockets, ...views];
-      for (const s of all) await this.fire("session.clear", s, this.uid);
+      for (const s of all) await this.fire("session.clear", s, this.facts.uid);
       const last = sockets.at(-1) ?? views.at(-1);
-      if (last) await this.fire("session.end", last, this.uid);
+      if (last) await this.fire("session.end", last, this.facts.uid);
       // A relayed member's holder handles its frames again (and closes it for a kick).
       for (const m of members) await this.members.end(m, close);
       if (close) for (const s of sockets) this.close(s.ws, close.code, close.reason);
@@ -341,16 +313,14 @@ export function userObjectClass(app: App) {
     }
 
     override async count(uid: Uid): Promise<number> {
-      await this.loadFacts();
-      this.counters.request();
-      if (!this.isMine(uid)) return super.count(uid);
+      await this.enter();
+      if (!this.facts.isMine(uid)) return super.count(uid);
       return this.bound().length + this.members.count();
     }
 
     override async sessionEmit(message: unknown, uid: Uid): Promise<void> {
-      await this.loadFacts();
-      this.counters.request();
-      if (!this.isMine(uid)) return super.sessionEmit(message, uid);
+      await this.enter();
+      if (!this.facts.isMine(uid)) return super.sessionEmit(message, uid);
       for (const s of this.bound()) await this.fire("session", s, message);
       for (const m of this.members.all()) await this.fire("session", this.members.view(m), message);
     }
@@ -362,9 +332,8 @@ export function userObjectClass(app: App) {
     }
 
     override async alarm(): Promise<void> {
-      await this.loadFacts();
-      this.counters.request();
-      if (this.uid === null) return;
+      await this.enter();
+      if (this.facts.uid === null) return;
       await this.auditor.run();
       await this.tickets.renew(this.bound());
     }

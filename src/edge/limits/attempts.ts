@@ -4,10 +4,11 @@
 // client IP. The attempt is taken *before* `authenticate` and held while it
 // runs, so a burst of concurrent wrong passwords cannot overrun the limit;
 // it is counted only if the password was wrong: a success never counts.
-import type { App, AttemptLimit } from "../app/define-app.js";
+import type { App } from "../app/define-app.js";
 import type { Counter, Settled, Taken } from "../rpc/contracts.js";
 import type { Env } from "../rpc/env.js";
 import { limiterStub } from "../rpc/names.js";
+import type { AttemptLimit } from "./options.js";
 
 /** What a request without `CF-Connecting-IP` counts under (only off Cloudflare: local runs and tests). */
 export const UNKNOWN_IP = "unknown";

@@ -2,6 +2,7 @@
 // disconnect` and `socket.session.*` (spec section 5). It is a thin view
 // over a hibernatable WebSocket and its attachment, made afresh for every
 // event, so nothing in it has to survive a wake.
+import { encodeControl } from "../../protocol/control.js";
 import type { PacketInput } from "../../protocol/index.js";
 import type { PacketMaps, SendMap, Uid } from "../app/packet-maps.js";
 
@@ -167,6 +168,11 @@ export class EdgeSocket implements ServerSocket {
       // A closed socket may refuse; nothing reads its state then. An open one must not.
       if (this.ws.readyState === WebSocket.READY_STATE_OPEN) throw e;
     }
+  }
+
+  /** Unbound by a sign-out or a clear: a sockizy client drops its resume ticket on this (the app's sign-out packet may have any name). */
+  tellUnbound(): void {
+    if (this.attachment.ctl) this.send(encodeControl({ t: "unbound" }));
   }
 
   /** Sends unless the socket is closing or closed (a send there throws). */
