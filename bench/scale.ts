@@ -8,12 +8,13 @@
 // times, requests per object class (from /admin/metrics) and the server's
 // CPU time, and writes them to dist/bench-scale.json for
 // `npm run model:scale`. Loopback only; every wait has a deadline.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import WebSocket from "ws";
 import { toBase64Url } from "../src/protocol/control.js";
 import { clientPackets } from "../src/protocol/index.js";
 import { type LocalServer, startLocalServer } from "../test/support/local-server.js";
-import type { Design, Requests, Run } from "./scale-run.js";
+import { groupCpuMs, median, percentile, requests, scrape } from "./measure.js";
+import type { Design, Run } from "./scale-run.js";
 
 const ADMIN_SECRET = "bench-admin-secret";
 const tables = clientPackets({ "bench.signIn": ["login:str32"] } as const);
@@ -49,65 +50,6 @@ function options(): Options {
   }
   return o;
 }
-
-// ---------------------------------------------------------------- measuring
-
-/** CPU milliseconds used so far by every process of the server's process group (wrangler and workerd). */
-function groupCpuMs(pgid: number): number {
-  let ticks = 0;
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      // Fields after the command name (which may hold spaces): state is field 3, pgrp 5, utime 14, stime 15.
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(f[2]) === pgid) ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return ticks * 10; // CLK_TCK is 100 on Linux
-}
-
-type Scrape = Map<string, number>;
-
-async function scrape(server: LocalServer): Promise<Scrape> {
-  const res = await fetch(`${server.url}/admin/metrics`, { headers: { Authorization: `Bearer ${ADMIN_SECRET}` } });
-  const out: Scrape = new Map();
-  for (const line of (await res.text()).split("\n")) {
-    const m = /^(\w+(?:\{[^}]*\})?) (\d+)$/.exec(line);
-    if (m) out.set(m[1] as string, Number(m[2]));
-  }
-  return out;
-}
-
-function delta(after: Scrape, before: Scrape, key: string): number {
-  return (after.get(key) ?? 0) - (before.get(key) ?? 0);
-}
-
-/** Requests per object class, the busiest shard's, and the size pushes, between two scrapes. */
-function requests(after: Scrape, before: Scrape): Requests {
-  const cls = (c: string) => delta(after, before, `sockizy_requests_total{class="${c}"}`);
-  let busiestShard = 0;
-  for (const key of after.keys()) {
-    if (key.startsWith("sockizy_shard_requests_total"))
-      busiestShard = Math.max(busiestShard, delta(after, before, key));
-  }
-  return {
-    user: cls("UserObject"),
-    lobby: cls("LobbyObject"),
-    shard: cls("RegistryShard"),
-    global: cls("RegistryGlobal"),
-    busiestShard,
-    pushes: delta(after, before, "sockizy_size_pushes_total"),
-  };
-}
-
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
-};
-const median = (xs: number[]) => percentile(xs, 50);
 
 // ---------------------------------------------------------------- the workload
 
@@ -220,21 +162,21 @@ async function run(design: Design, o: Options): Promise<Run> {
     await closeAll(warm.held);
     await new Promise((r) => setTimeout(r, 2_000));
 
-    const m0 = design === "ours" ? await scrape(server) : undefined;
+    const m0 = design === "ours" ? await scrape(server, ADMIN_SECRET) : undefined;
     const c0 = groupCpuMs(server.pid);
     const s = await signInAll(server, "user", o.users, o.concurrency);
     const c1 = groupCpuMs(server.pid);
-    const m1 = design === "ours" ? await scrape(server) : undefined;
+    const m1 = design === "ours" ? await scrape(server, ADMIN_SECRET) : undefined;
 
     const times: number[] = [];
     for (let k = 0; k < o.broadcasts; k++) times.push(await broadcast(server, s.held, design, k));
     const c2 = groupCpuMs(server.pid);
-    const m2 = design === "ours" ? await scrape(server) : undefined;
+    const m2 = design === "ours" ? await scrape(server, ADMIN_SECRET) : undefined;
 
     await closeAll(s.held);
     await new Promise((r) => setTimeout(r, 1_500)); // closes handled, pushes flushed
     const c3 = groupCpuMs(server.pid);
-    const m3 = design === "ours" ? await scrape(server) : undefined;
+    const m3 = design === "ours" ? await scrape(server, ADMIN_SECRET) : undefined;
     const perRequest = design === "ours" ? await registryRequestCpu(server) : {};
 
     const tenth = Math.max(1, Math.floor(o.users / 10));

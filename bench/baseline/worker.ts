@@ -4,6 +4,12 @@
 // storage, no metrics, no audit); one object per user holds its
 // hibernatable sockets; a broadcast is one call from the registry to every
 // user object, 64 at a time. Not a product: no cap, no events, no recovery.
+//
+// At /seed, for `npm run bench:latency`, the seed application's sign-in
+// written the same way: its packet and its auth (login D, password 13 or 6),
+// a cap of one socket per uid, the reply `USER.OK | uid | size` as soon as
+// the registry said `size`, and the reply broadcast to every socket as the
+// seed's `session` handler does, after the reply.
 import { DurableObject } from "cloudflare:workers";
 import { fromBase64Url } from "../../src/protocol/control.js";
 import { serverPackets } from "../../src/protocol/index.js";
@@ -14,6 +20,10 @@ interface Env {
 }
 
 const tables = serverPackets({ "bench.signIn": ["login:str32"] } as const);
+const seedTables = serverPackets({
+  "common.signIn": ["login:str24", "password:str24"],
+  "common.signOut": null,
+} as const);
 const registry = (env: Env) => env.REGISTRY.get(env.REGISTRY.idFromName("registry"));
 const user = (env: Env, uid: string) => env.USERS.get(env.USERS.idFromName(uid));
 
@@ -29,6 +39,11 @@ export default {
     const encoded = offered.find((p) => p.startsWith("sockizy."))?.slice("sockizy.".length);
     const frame = encoded === undefined ? undefined : fromBase64Url(encoded);
     if (frame === undefined) return new Response("sign-in required", { status: 400 });
+    if (url.pathname === "/seed") {
+      const { login, password } = seedTables.receive.decode(frame).data as { login: string; password: string };
+      if (login !== "D" || (password !== "13" && password !== "6")) return new Response("USER.BAD", { status: 403 });
+      return user(env, password).fetch(`https://user/?seed=1&uid=${password}`, { headers: { Upgrade: "websocket" } });
+    }
     const { login } = tables.receive.decode(frame).data as { login: string };
     return user(env, login).fetch(`https://user/?uid=${encodeURIComponent(login)}`, {
       headers: { Upgrade: "websocket" },
@@ -38,11 +53,19 @@ export default {
 
 export class BaselineUser extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
-    const uid = new URL(request.url).searchParams.get("uid") as string;
+    const url = new URL(request.url);
+    const uid = url.searchParams.get("uid") as string;
     const { 0: client, 1: server } = new WebSocketPair();
+    const others = this.ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.READY_STATE_OPEN).length;
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment({ uid });
-    server.send(`ok ${await registry(this.env).add(uid)}`);
+    if (url.searchParams.get("seed") === null) server.send(`ok ${await registry(this.env).add(uid)}`);
+    else if (others >= 1) server.send(`USER.MAX.CONN | 1 | ${others}`);
+    else {
+      const reply = `USER.OK | ${uid} | ${await registry(this.env).add(uid)}`;
+      server.send(reply);
+      this.ctx.waitUntil(registry(this.env).broadcast(reply));
+    }
     return new Response(null, { status: 101, webSocket: client, headers: { "Sec-WebSocket-Protocol": "sockizy" } });
   }
 
