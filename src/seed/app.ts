@@ -43,8 +43,11 @@ export const seedApp = defineApp({
     cap: C_MAX_USER_CONN,
     async reply(socket, outcome) {
       const response = replyText(outcome);
-      await socket.session.emit(response);
+      // As the seed: the broadcast is started, not awaited, before the socket's own reply,
+      // so the reply never waits for the broadcast tree (docs/sign-in.md#sign-in-hops).
+      const broadcast = socket.session.emit(response);
       socket.text(response);
+      await broadcast;
     },
   },
   // Failed sign-ins are counted per (login, client IP) and per client IP.

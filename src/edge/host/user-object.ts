@@ -62,15 +62,29 @@ export function userObjectClass(app: App) {
       const epoch = url.searchParams.get("epoch");
       const { socket, response } = this.open(url.searchParams);
       await this.fire("connection", socket, undefined);
+      // A socket left unbound here by a stale ticket still counts in the metrics.
+      let rest: () => Promise<unknown> = () => this.syncRegistry();
       if (epoch !== null && Number(epoch) !== (await this.tickets.epoch())) {
         // A ticket from before a clear (a kick) or the last sign-out: refused, the socket stays here unbound.
         socket.send(encodeControl({ t: "resume", ok: false }));
       } else {
-        await this.signInHere(socket, uid);
+        rest = await this.seat(socket, uid);
       }
-      // A socket left unbound here (refused by the cap, or a stale ticket) still counts in the metrics.
-      await this.syncRegistry();
+      // The 101 leaves now, with what was sent so far (a ticket): everything
+      // after the cap decision crosses objects (the shard's `size`, the app's
+      // reply, which may broadcast), and frames sent later still reach the
+      // socket in order. Awaiting it here would hold the 101, and so every
+      // frame, behind those calls (docs/sign-in.md#sign-in-hops).
+      this.ctx.waitUntil(this.afterUpgrade(rest));
       return response;
+    }
+
+    private async afterUpgrade(rest: () => Promise<unknown>): Promise<void> {
+      try {
+        await rest();
+      } catch (e) {
+        console.error("sockizy-edge: finishing a sign-in failed; the audit repairs the registry:", e);
+      }
     }
 
     /** Open sockets bound to this uid: what the cap and `count` see. */
@@ -132,15 +146,27 @@ export function userObjectClass(app: App) {
         await this.inBand.bindElsewhere(socket, uid, frame as Uint8Array);
         return;
       }
+      await (await this.seat(socket, uid, true))();
+    }
+
+    /**
+     * The cap decided and the seat taken, and a sockizy client's resume
+     * ticket sent: a resuming client holds its queue until the ticket, and
+     * takes a `#pong` before it for a refusal (docs/client.md#offline-queue), so
+     * it goes before the 101. Resolves to the rest, which crosses objects.
+     */
+    private async seat(socket: EdgeSocket, uid: Uid, inBand = false): Promise<() => Promise<void>> {
       await this.reapIfFull(socket.id);
       const taken = this.takeSeat(uid, socket.id, () => this.setUid(socket, uid));
       if ("refused" in taken) {
-        await this.reply(socket, taken.refused);
-        return;
+        return async () => {
+          await this.reply(socket, taken.refused);
+          // Left unbound here, it still counts in the metrics (an in-band refusal changed nothing it reports).
+          if (!inBand) await this.syncRegistry();
+        };
       }
-      const outcome = await this.seated(taken.replaced, uid);
       await this.tickets.send(this.view(socket.ws));
-      await this.reply(this.view(socket.ws), outcome);
+      return async () => this.reply(this.view(socket.ws), await this.seated(taken.replaced, uid));
     }
 
     /** Before a sign-in the cap would refuse, dead holders are let go (docs/architecture.md#dead-holders). */

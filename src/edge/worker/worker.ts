@@ -87,16 +87,21 @@ async function upgrade(app: App, request: Request, env: Env, url: URL, ctx: Exec
 }
 
 /**
- * A resume ticket in place of credentials; one that does not verify is
- * refused like a bad password, and counted like one (per client IP).
+ * A resume ticket in place of credentials. It is verified first, here (an
+ * HMAC, no call): a valid one goes straight to its user object, with no
+ * limiter call on its path, since a ticket cannot be guessed and counting
+ * valid ones protects nothing; so a valid ticket resumes even while its
+ * address is locked out. One that does not verify is refused like a bad
+ * password, and counted like one (per client IP), or answered 429 while
+ * that address is limited (docs/security.md#sign-in-rate-limits).
  */
 async function resume(app: App, env: Env, ctx: ExecutionContext, ticket: string, peer: Peer): Promise<Response> {
+  const claim = env.TICKET_SECRET ? await verifyTicket(env.TICKET_SECRET, ticket) : null;
+  if (claim !== null) return toUser(env, claim.uid, peer, claim.epoch);
   const gate = await admit(app, env, peer.ip, null);
   if (gate.limited) return tooMany(gate.retryAfter);
-  const claim = env.TICKET_SECRET ? await verifyTicket(env.TICKET_SECRET, ticket) : null;
-  ctx.waitUntil(gate.settle(claim === null ? "failed" : "ok"));
-  if (claim === null) return toLobby(app, env, peer, { outcome: "resume-refused" });
-  return toUser(env, claim.uid, peer, claim.epoch);
+  ctx.waitUntil(gate.settle("failed"));
+  return toLobby(app, env, peer, { outcome: "resume-refused" });
 }
 
 /** Too many failed sign-ins: HTTP 429 with Retry-After in seconds (RFC 9110 section 10.2.3). */
