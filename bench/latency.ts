@@ -31,11 +31,11 @@ type Design = "ours" | "raw";
 
 /**
  * Sequential Durable Object calls (Worker -> object, object -> object) before
- * the reply of a sign-in in the upgrade, as counted in docs/sign-in-hops.md.
+ * the reply of a sign-in in the upgrade, as counted in docs/sign-in.md#sign-in-hops.
  * Counted by reading the code, not measured: keep in step with that file.
  */
 const HOPS: Record<Design, string> = {
-  ours: "7 (limiter, user, shard, global push; then the seed's awaited session broadcast: global, shards, users)",
+  ours: "4 (limiter, user, shard, global push when the shard's budget allows; the seed's session broadcast goes after the reply)",
   raw: "2 (user, registry; its broadcast goes after the reply)",
 };
 

@@ -93,7 +93,10 @@ export class RegistryShard {
     this.store.setNumbers({ ...this.totals }); // spread: an interface is not a Record<string, number>
     this.store.flushCounters();
     // Only what the global object needs (users for size, online for the broadcast tree) is pushed.
-    if (users !== this.totals.users || online !== this.totals.online || this.version < 0) await this.changed();
+    // A shard whose first user comes online pushes at once, whatever the budget: the global object
+    // calls only the shards it knows to be online with a broadcast (global.ts `tree`).
+    const nowOnline = online === 0 && this.totals.online > 0;
+    if (users !== this.totals.users || online !== this.totals.online || this.version < 0) await this.changed(nowOnline);
     else await this.refresh();
     return this.size();
   }
@@ -126,20 +129,27 @@ export class RegistryShard {
    * a push is in flight, changes wait for the one push after it, which
    * carries them all: a caller waits for at most two pushes, however busy.
    */
-  private changed(): Promise<void> {
+  private changed(urgent = false): Promise<void> {
     if (this.pushing) {
+      this.urgent ||= urgent;
       this.next ??= this.pushing.then(() => {
         this.next = undefined;
-        return this.pushIfBudget();
+        const now = this.urgent;
+        this.urgent = false;
+        return this.pushIfBudget(now);
       });
       return this.next;
     }
-    return this.pushIfBudget();
+    return this.pushIfBudget(urgent);
   }
 
-  private async pushIfBudget(): Promise<void> {
+  /** Whether the push after the one in flight carries a shard's first online user. */
+  private urgent = false;
+
+  private async pushIfBudget(urgent: boolean): Promise<void> {
     const now = Date.now();
-    if (this.budget.take(now)) await this.push();
+    // An urgent push still spends a token when there is one, so the budget stays a bound under load.
+    if (this.budget.take(now) || urgent) await this.push();
     else await this.store.wakeAt(this.budget.nextAt(now));
   }
 
