@@ -149,7 +149,7 @@ export class Client<Send = SchemaMap, Receive = SchemaMap> extends Link {
       (unknown ? `Pass { signIn: "${signIn}" } to io().` : "Wait for the sign-in's reply.");
     const error = new SignInRaceError(message, signIn, frames, after.partial);
     // A lost frame must not go unsaid: without an error listener, the console says it.
-    if (!this.events.fire("error", error)) globalThis.console?.warn(`sockizy: ${message}`);
+    if (!this.events.fire("error", error)) console.warn(`sockizy: ${message}`);
   }
 
   /**
