@@ -6,7 +6,7 @@
 // Nothing here imports ../src.
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium as playwright } from "playwright-core";
+import { type Page, chromium as playwright } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { chromiumPath } from "../client/chromium.js";
 import { BIN, installApp, quiet, ROOT, run } from "./apps.js";
@@ -82,7 +82,10 @@ describe("examples/chat under wrangler dev", () => {
       (e: { stdout: string }) => e,
     );
     expect(result.stdout, `${result.stdout}\n${server.log()}`).toMatch(/^# fail 0$/m);
-    expect(result.stdout).toMatch(/^# pass 5$/m);
+    expect(result.stdout).toMatch(/^# pass 7$/m);
+    // Nothing marked todo or failing: no "not ok" line, no stack trace in its output.
+    expect(result.stdout).toMatch(/^# todo 0$/m);
+    expect(result.stdout).not.toMatch(/^\s*not ok /m);
   }, 60_000);
 
   it("gets its optional secrets from .dev.vars: ADMIN_SECRET turns the admin API on", async () => {
@@ -98,25 +101,64 @@ describe("examples/chat under wrangler dev", () => {
     expect(body).toContain("chat.welcome");
   });
 
-  it("its page signs in and chats in Chromium through the served /sockizy.js", async () => {
+  it("its page in Chromium: signs in and chats, clears the form, counts who joins and leaves, hides the chat after sign-out", async () => {
     const browser = await playwright.launch({
       executablePath: await chromiumPath(),
       headless: true,
       args: ["--no-sandbox", "--headless", "--disable-gpu", "--no-first-run"],
     });
     try {
-      const page = await browser.newPage();
-      await page.goto(`${server.url}/`);
-      await page.locator("#status", { hasText: "connected" }).waitFor();
-      await page.fill("#name", "Ada");
-      await page.fill("#invite", INVITE);
-      await page.click("#signin button");
-      await page.locator("#status", { hasText: "signed in as Ada" }).waitFor();
-      await page.fill("#text", "hello from Chromium");
-      await page.click("#say button[type=submit]");
-      await page.locator("#log li", { hasText: "Ada: hello from Chromium" }).waitFor();
+      const open = async () => {
+        const page = await browser.newPage();
+        await page.goto(`${server.url}/`);
+        await page.locator("#status", { hasText: "connected" }).waitFor();
+        return page;
+      };
+      const signIn = async (page: Page, name: string) => {
+        await page.fill("#name", name);
+        await page.fill("#invite", INVITE);
+        await page.click("#signin button");
+        await page.locator("#status", { hasText: `signed in as ${name} (` }).waitFor();
+      };
+      /** N in "(N online)". */
+      const online = async (page: Page) =>
+        Number(/\((\d+) online\)/.exec((await page.textContent("#status")) ?? "")?.[1] ?? Number.NaN);
+
+      const ada = await open();
+      // Before the sign-in only the sign-in form shows.
+      expect(await ada.isVisible("#signin")).toBe(true);
+      expect(await ada.isVisible("#say")).toBe(false);
+      expect(await ada.isVisible("#signout")).toBe(false);
+
+      await signIn(ada, "Ada");
+      expect(await ada.isVisible("#signin")).toBe(false);
+      expect(await ada.isVisible("#say")).toBe(true);
+      // The name and the invite code are cleared once signed in.
+      expect(await ada.inputValue("#name")).toBe("");
+      expect(await ada.inputValue("#invite")).toBe("");
+      await ada.fill("#text", "hello from Chromium");
+      await ada.click("#say button[type=submit]");
+      await ada.locator("#log li", { hasText: "Ada: hello from Chromium" }).waitFor();
+
+      // Another name joins: Ada's count goes up by one (the room may hold names of earlier tests).
+      const before = await online(ada);
+      expect(before).toBeGreaterThanOrEqual(1);
+      const bo = await open();
+      await signIn(bo, "Bo");
+      await ada.locator("#status", { hasText: `signed in as Ada (${before + 1} online)` }).waitFor();
+      await ada.locator("#log li", { hasText: "Bo joined" }).waitFor();
+      expect(await online(bo)).toBe(before + 1);
+
+      // Ada signs out: the chat and its Sign out button go, the sign-in form is back; Bo counts one fewer.
+      await ada.click("#signout");
+      await ada.locator("#say").waitFor({ state: "hidden" });
+      expect(await ada.isVisible("#signout")).toBe(false);
+      expect(await ada.isVisible("#signin")).toBe(true);
+      expect(await ada.textContent("#status")).toBe("signed out");
+      await bo.locator("#log li", { hasText: "Ada left" }).waitFor();
+      await bo.locator("#status", { hasText: `signed in as Bo (${before} online)` }).waitFor();
     } finally {
       await browser.close();
     }
-  }, 60_000);
+  }, 90_000);
 });
