@@ -20,7 +20,14 @@ export default defineConfig({
     reporters: ["default", "./test/support/summary-reporter.ts"],
     projects: [
       {
-        test: { name: "package", include: ["test/package/**/*.test.ts"], environment: "node", ...LOADED_MACHINE },
+        test: {
+          name: "package",
+          include: ["test/package/**/*.test.ts"],
+          // Packs the package once for every file of the tier (test/package/pack.ts).
+          globalSetup: ["test/package/pack.ts"],
+          environment: "node",
+          ...LOADED_MACHINE,
+        },
       },
       {
         test: {

@@ -2,7 +2,7 @@
 //
 // The sign-in round trip a user waits for, one sign-in at a time: open a
 // WebSocket carrying the seed's `common.signIn` in the upgrade (subprotocols
-// `sockizy` and `sockizy.<base64url frame>`, README "Sign-in paths") until
+// `sockizy` and `sockizy.<base64url frame>`, docs/sign-in.md#sign-in-paths) until
 // `USER.OK | uid | size` arrives, then close it and wait for the close.
 // Two designs, each on its own `wrangler dev` on 127.0.0.1, both started
 // once and probed in turns (ABBA...): the seed application (the project's

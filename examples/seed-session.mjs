@@ -1,6 +1,9 @@
 // A session with the seed application, from a terminal:
 //   npm start                          (in one terminal)
-//   node examples/seed-session.mjs     (in another; a URL argument for another server)
+//   node examples/seed-session.mjs     (in another)
+// Another server or port: its URL as the first argument (default ws://127.0.0.1:8787/),
+//   npm start -- --port 8788
+//   node examples/seed-session.mjs ws://127.0.0.1:8788/
 // Frames are made by hand here, byte for byte as spec section 2 says, so
 // this script needs nothing but `ws`.
 //

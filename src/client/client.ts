@@ -10,6 +10,7 @@ import type { Listener } from "./emitter.js";
 import { Link } from "./link.js";
 import { refuseEventNames, unknownPacket } from "./names.js";
 import type { ClientOptions } from "./options.js";
+import { type AfterSignIn, SignInRaceError, TEXT } from "./sent.js";
 import type { SocketMessageEvent } from "./socket.js";
 import { toText } from "./text.js";
 import type { ClientEvents, Declared, EmitData, EventName, SendResult } from "./types.js";
@@ -22,6 +23,13 @@ export class Client<Send = SchemaMap, Receive = SchemaMap> extends Link {
   private receiveMaps: (SchemaMap | null | undefined)[] = [];
   private sendTable = new PacketTable();
   private receiveTable = new PacketTable();
+  /**
+   * The sign-in packet as the server named it in a reconnect instruction,
+   * when that was not `options.signIn` (the page did not say, and the
+   * default "common.signIn" was not the application's). Kept until
+   * connect() points the client at another server.
+   */
+  private learnedSignIn: string | undefined;
 
   constructor(url?: string, options?: ClientOptions, declared: readonly Declared[] = []) {
     super(url, options);
@@ -79,7 +87,7 @@ export class Client<Send = SchemaMap, Receive = SchemaMap> extends Link {
     // condition of the network: it throws at the call, whoever listens to
     // `error` (as socket.io throws for a reserved event name).
     if (!this.sendTable.has(name)) throw unknownPacket(name, this.sendTable.names);
-    if (name === this.settings.signIn) return this.signIn(name, data);
+    if (name === this.signInPacket) return this.signIn(name, data);
     let frame: Uint8Array;
     try {
       frame = this.sendTable.encode(name as never, data as never);
@@ -107,6 +115,42 @@ export class Client<Send = SchemaMap, Receive = SchemaMap> extends Link {
   }
 
   // ---------------------------------------------------------------- sign-in and sign-out
+
+  /** The packet emit() treats as the sign-in: the server's, once it named it, else `options.signIn`. */
+  get signInPacket(): string {
+    return this.learnedSignIn ?? this.settings.signIn;
+  }
+
+  protected anotherServer(): void {
+    this.learnedSignIn = undefined;
+  }
+
+  /**
+   * The server took a frame this client sent as the sign-in and told it to
+   * reconnect. Frames sent after that one on the old socket were handled
+   * there, before the sign-in took effect (anonymous, or unbound in another
+   * uid's object), and their replies went with the socket: they are
+   * reported, never resent (the server ran them once already). A sign-in
+   * the client did not recognise is learned, so the next one is carried by
+   * the upgrade and what follows it waits for the signed-in socket.
+   */
+  protected redirected(after: AfterSignIn): void {
+    const names = this.sendTable.names;
+    const signIn = names[after.signInId];
+    const unknown = signIn !== undefined && signIn !== this.signInPacket;
+    if (unknown) this.learnedSignIn = signIn;
+    const frames = after.ids.map((id) => (id === TEXT ? "text" : (names[id] ?? "binary")));
+    if (frames.length === 0) return;
+    // Kept short (every byte is in the served script); docs/client.md#sign-in says the rest.
+    const list = frames.slice(0, 5).join(", ") + (frames.length > 5 ? ", ..." : "");
+    const message =
+      `${after.partial ? "at least " : ""}${frames.length} frame(s) sent after the sign-in "${signIn}" were handled ` +
+      `before it took effect, on a socket then replaced (not resent): ${list}. ` +
+      (unknown ? `Pass { signIn: "${signIn}" } to io().` : "Wait for the sign-in's reply.");
+    const error = new SignInRaceError(message, signIn, frames, after.partial);
+    // A lost frame must not go unsaid: without an error listener, the console says it.
+    if (!this.events.fire("error", error)) console.warn(`sockizy: ${message}`);
+  }
 
   /**
    * The sign-out packet. Once it is sent or queued the resume ticket is

@@ -60,6 +60,7 @@ export default io;
 export { backoffCeiling, backoffDelay } from "./backoff.js";
 export { DEFAULTS } from "./options.js";
 export type { QueuePolicy } from "./queue.js";
+export { SignInRaceError } from "./sent.js";
 export type { SocketLike, WebSocketClass } from "./socket.js";
 export type { BuiltinEvents, ClientEvents, EmitData, EventName, SendResult, UnrestoredReason } from "./types.js";
 export type { ClientOptions };

@@ -5,7 +5,7 @@
 // queue and its hold while a resumed session waits for the server's word,
 // the server's control frames and the lifecycle events. The sockizy API on
 // top of it (packets, emit, sign-in and sign-out) is client.ts.
-import { decodeControl, PING, PONG } from "../protocol/control.js";
+import { decodeControl, fromBase64Url, PING, PONG } from "../protocol/control.js";
 import { Credentials, SIGNIN_TRIES } from "./credentials.js";
 import { Emitter } from "./emitter.js";
 import { Heartbeat } from "./heartbeat.js";
@@ -13,6 +13,7 @@ import { pageWindow, watchOnline } from "./online.js";
 import { type ClientOptions, DEFAULTS, type Settings, settle } from "./options.js";
 import { type Frame, OfflineQueue } from "./queue.js";
 import { Reconnection } from "./reconnection.js";
+import { type AfterSignIn, remember, sentAfter } from "./sent.js";
 import { CLOSED, CONNECTING, Connection, OPEN, type SocketCloseEvent, type SocketMessageEvent } from "./socket.js";
 import type { SendResult } from "./types.js";
 import { connectionUrl, resolveUrl } from "./url.js";
@@ -73,6 +74,17 @@ export abstract class Link {
   /** An application frame (text, or binary that is not a control frame) arrived. */
   protected abstract deliver(data: string | ArrayBuffer, event: SocketMessageEvent): void;
 
+  /**
+   * The server told the client to reconnect with a sign-in it had sent as
+   * an ordinary frame; `after` is what went out on that socket after it
+   * (client.ts reports it, and learns the sign-in packet). Called once the
+   * client is on its new socket.
+   */
+  protected abstract redirected(after: AfterSignIn): void;
+
+  /** connect() was pointed at another server: what the client learned of this one goes. */
+  protected abstract anotherServer(): void;
+
   /** The WebSocket URL ("" until there is one). */
   get url(): string {
     return this.target;
@@ -115,7 +127,10 @@ export abstract class Link {
   connect(url?: string, secure?: boolean): this {
     if (url !== undefined) {
       const target = resolveUrl(url, secure ?? this.settings.secure);
-      if (target !== this.target) this.forgetSession(true);
+      if (target !== this.target) {
+        this.forgetSession(true);
+        this.anotherServer();
+      }
       this.target = target;
     }
     if (!this.target) throw new TypeError("connect(): pass the server's URL");
@@ -155,6 +170,7 @@ export abstract class Link {
     if (c) {
       try {
         c.ws.send(frame);
+        remember(c.sent, frame);
         return "sent";
       } catch (e) {
         this.fail(e);
@@ -287,7 +303,10 @@ export abstract class Link {
   }
 
   private flush(conn: Connection): void {
-    for (const frame of this.queue.drain()) conn.ws.send(frame);
+    for (const frame of this.queue.drain()) {
+      conn.ws.send(frame);
+      remember(conn.sent, frame);
+    }
   }
 
   /**
@@ -351,9 +370,13 @@ export abstract class Link {
       case "reconnect":
         // The socket sits where it cannot be bound: come back with the sign-in in the upgrade.
         if (typeof c.signin === "string" && this.wanted) {
+          // What went out after the sign-in was handled on this socket, before the sign-in took effect.
+          const signIn = fromBase64Url(c.signin);
+          const after = signIn && signIn.length >= 2 ? sentAfter(conn.sent, signIn) : undefined;
           this.credentials.setSignIn(c.signin);
           this.queue.clear();
           this.handover();
+          if (after) this.redirected(after);
         }
         return;
       case "ticket":

@@ -1,6 +1,7 @@
 // The part of the WebSocket API the client uses, which browsers and the
 // `ws` package for Node both provide, and one connection attempt over it.
 import type { Carried } from "./credentials.js";
+import type { Sent } from "./sent.js";
 
 /** Close and message events, as browsers and `ws` deliver them. */
 export interface SocketCloseEvent {
@@ -62,6 +63,8 @@ export class Connection {
    * whether the session is back (client.ts, "hold"): sends wait in the queue.
    */
   held = false;
+  /** What went out on it, for the reconnect instruction (sent.ts). */
+  readonly sent: Sent[] = [];
 
   constructor(
     Socket: WebSocketClass,

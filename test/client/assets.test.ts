@@ -40,10 +40,12 @@ describe("the bundle", () => {
   }, 30_000);
 
   // 26.4 KB and 9.1 KB when the client was split into link.ts, reconnection.ts and deliver.ts
-  // (class boilerplate and unmangled member names cost ~0.2 KB gzipped): the limits leave little room.
-  it("stays small: the script under 27 KB minified and 9.5 KB gzipped", () => {
-    expect(CLIENT_SCRIPT.length).toBeLessThan(27 * 1024);
-    expect(gzipSync(CLIENT_SCRIPT).length).toBeLessThan(9.5 * 1024);
+  // (class boilerplate and unmangled member names cost ~0.2 KB gzipped); 28.0 KB and 10.0 KB
+  // once it reported frames sent after an in-band sign-in (issue 16: sent.ts, +1.6 KB, +0.65 KB
+  // gzipped, most of it the report's message): the limits leave little room.
+  it("stays small: the script under 29 KB minified and 10.25 KB gzipped", () => {
+    expect(CLIENT_SCRIPT.length).toBeLessThan(29 * 1024);
+    expect(gzipSync(CLIENT_SCRIPT).length).toBeLessThan(10.25 * 1024);
   });
 });
 

@@ -2,7 +2,11 @@
 // tickets and the close codes that mean "do not come back", against a
 // scripted server on 127.0.0.1 that speaks the wire additions
 // (src/protocol/control.ts) the way the edge server does.
-import { afterEach, describe, expect, it } from "vitest";
+
+import { afterEach, describe, expect, it, vi } from "vitest";
+import WebSocket from "ws";
+import { io, SignInRaceError, type WebSocketClass } from "../../src/client/index.js";
+import { SENT_RECORD } from "../../src/client/sent.js";
 import { control, frame2pack, Recorder, scriptedServer, seedClient, sleep, waitFor } from "./helpers.js";
 import { findReachable } from "./memory.js";
 
@@ -92,6 +96,102 @@ describe("sign-in", { timeout: 15_000 }, () => {
     await waitFor(() => server.sockets.length === 2 && client.readyState === client.OPEN);
     expect(signInOf(server.last())).toBe(signInB64("D", "6"));
     expect(rec.names()).toEqual(["open"]);
+  });
+});
+
+describe("frames sent after an in-band sign-in (issue 16)", { timeout: 15_000 }, () => {
+  // An application whose sign-in is `auth.login` (id 0); the client is not told (no `signIn` option).
+  const SEND = { "auth.login": ["user:str24"], "room.shout": ["text:str64"] } as const;
+  const login = (user: string) => frame2pack(0, ["user:str24"], { user });
+
+  /** A server that answers `auth.login` frames with the reconnect instruction, as a lobby does. */
+  async function lobby() {
+    const server = await scriptedServer((s) =>
+      s.ws.on("message", (m, isBinary) => {
+        if (isBinary && (m as Buffer)[0] === 0 && (m as Buffer)[1] === 0) {
+          s.ws.send(control({ t: "reconnect", signin: Buffer.from(m as Buffer).toString("base64url") }));
+        }
+      }),
+    );
+    cleanup.push(() => server.close());
+    const client = io(server.url, {
+      WebSocket: WebSocket as unknown as WebSocketClass,
+      reconnectionDelay: 0.02,
+      pingInterval: 0,
+    }).packets(SEND);
+    cleanup.push(() => client.disconnect());
+    return { server, client };
+  }
+
+  it("reports what was flushed from the queue after an unrecognised sign-in, learns the packet, and keeps no frame", async () => {
+    const { server, client } = await lobby();
+    const errors: Error[] = [];
+    client.on("error", (e) => errors.push(e));
+    // Before the socket opens both are queued, then flushed in order on the anonymous socket.
+    expect(client.emit("auth.login", { user: "ada" })).toBe("queued");
+    expect(client.emit("room.shout", { text: "one" })).toBe("queued");
+    expect(client.text("two")).toBe("queued");
+    await waitFor(() => errors.length === 1 && server.sockets.length === 2 && client.readyState === client.OPEN);
+    const error = errors[0] as SignInRaceError;
+    expect(error).toBeInstanceOf(SignInRaceError);
+    expect([error.signIn, error.frames, error.partial]).toEqual(["auth.login", ["room.shout", "text"], false]);
+    expect(error.message).toContain('Pass { signIn: "auth.login" } to io().');
+    expect(signInOf(server.last())).toBe(Buffer.from(login("ada")).toString("base64url"));
+    expect(client.signInPacket).toBe("auth.login");
+    // The record keeps fingerprints, not frames: the sign-in's bytes are nowhere once its connection is open.
+    const needles = { text: Buffer.from(login("ada")).toString("base64url"), bytes: login("ada") };
+    expect(findReachable(client, needles)).toEqual([]);
+  });
+
+  it("says nothing when nothing followed the sign-in", async () => {
+    const { server, client } = await lobby();
+    const errors: Error[] = [];
+    client.on("error", (e) => errors.push(e));
+    await waitFor(() => client.readyState === client.OPEN);
+    client.emit("room.shout", { text: "before the sign-in: anonymous, as meant" });
+    client.emit("auth.login", { user: "ada" });
+    await waitFor(() => server.sockets.length === 2 && client.readyState === client.OPEN);
+    await sleep(30);
+    expect(errors).toEqual([]);
+  });
+
+  it("with no error listener, the console says it", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    cleanup.push(() => warn.mockRestore());
+    const { client } = await lobby();
+    await waitFor(() => client.readyState === client.OPEN);
+    client.emit("auth.login", { user: "ada" });
+    client.emit("room.shout", { text: "x" });
+    await waitFor(() => warn.mock.calls.length === 1);
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(
+      /^sockizy: 1 frame\(s\) sent after the sign-in "auth\.login" were handled before it took effect.*: room\.shout\./,
+    );
+  });
+
+  it(`a sign-in older than the last ${SENT_RECORD} frames: all of them are reported, as "at least"`, async () => {
+    // This server answers the sign-in only after the burst behind it has arrived.
+    let held: Buffer | undefined;
+    const server = await scriptedServer((s) =>
+      s.ws.on("message", (m, isBinary) => {
+        const b = m as Buffer;
+        if (isBinary && b[0] === 0 && b[1] === 0) held = Buffer.from(b);
+        else if (held && s.received.length === SENT_RECORD + 11) {
+          s.ws.send(control({ t: "reconnect", signin: held.toString("base64url") }));
+        }
+      }),
+    );
+    cleanup.push(() => server.close());
+    const client = io(server.url, { WebSocket: WebSocket as unknown as WebSocketClass, pingInterval: 0 }).packets(SEND);
+    cleanup.push(() => client.disconnect());
+    const errors: SignInRaceError[] = [];
+    client.on("error", (e) => errors.push(e as SignInRaceError));
+    await waitFor(() => client.readyState === client.OPEN);
+    client.emit("auth.login", { user: "ada" });
+    for (let i = 0; i < SENT_RECORD + 10; i++) client.emit("room.shout", { text: String(i) });
+    await waitFor(() => errors.length === 1);
+    expect(errors[0]?.partial).toBe(true);
+    expect(errors[0]?.frames).toHaveLength(SENT_RECORD);
+    expect(errors[0]?.message).toMatch(/^at least 256 frame\(s\) sent after/);
   });
 });
 

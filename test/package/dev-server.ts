@@ -14,7 +14,7 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.on("error", reject);
@@ -25,10 +25,21 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts `wrangler` (the path of its bin) in `cwd`, state in `state`; resolves once /sockizy.js answers. */
-export async function startDevServer(wrangler: string, cwd: string, state: string, timeoutMs = 60_000) {
-  const port = await freePort();
-  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort())];
+/**
+ * Starts `wrangler` (the path of its bin) in `cwd`, state in `state`;
+ * resolves once /sockizy.js answers. `extra`: more arguments of `wrangler
+ * dev`; `port`: the port to listen on (default: a free one).
+ */
+export async function startDevServer(
+  wrangler: string,
+  cwd: string,
+  state: string,
+  timeoutMs = 60_000,
+  { extra = [], port }: { extra?: string[]; port?: number } = {},
+) {
+  port ??= await freePort();
+  const inspector = String(await freePort());
+  const args = ["dev", ...extra, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", inspector];
   const child: ChildProcess = spawn(wrangler, [...args, "--persist-to", state], {
     cwd,
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },

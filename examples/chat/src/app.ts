@@ -25,11 +25,16 @@ export const chatApp = defineApp({
     },
     cap: 3,
     policy: "replace-oldest",
-    reply(socket, outcome) {
+    async reply(socket, outcome, io) {
       switch (outcome.kind) {
-        case "ok":
+        case "ok": {
+          const name = String(outcome.uid);
           // Handlers and replies reach the environment through the runtime's `env` import.
-          return socket.emit("chat.welcome", { name: String(outcome.uid), online: outcome.size, motd: env.MOTD });
+          socket.emit("chat.welcome", { name, online: outcome.size, motd: env.MOTD });
+          // A name's first tab: everyone hears it, with the new count (the pages show "(N online)").
+          if ((await socket.session.count()) === 1) await io.emit("chat.joined", { name, online: outcome.size });
+          return;
+        }
         case "bad":
           // Never echo the invite code back.
           return socket.emit("chat.refused", { reason: "wrong name or invite code" });
@@ -49,7 +54,9 @@ export const chatApp = defineApp({
     async "chat.signOut"(_data, socket) {
       if (socket.session.uid !== null) await socket.session.delete();
     },
-    // The name's last socket was signed out or closed.
+    // The name's last socket was signed out or closed: one fewer online. The pages count
+    // down themselves: the registry learns of the leave after this handler, so `size` here
+    // would still count the name.
     async "session.end"(uid, _socket, io) {
       await io.emit("chat.left", { name: String(uid) });
     },

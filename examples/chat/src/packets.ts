@@ -11,6 +11,7 @@ export const packets = {
     "chat.welcome": ["name:str24", "online:uint32", "motd:str256"],
     "chat.refused": ["reason:str64"],
     "chat.line": ["from:str24", "text:str256"],
+    "chat.joined": ["name:str24", "online:uint32"],
     "chat.left": ["name:str24"],
   },
 } as const;
