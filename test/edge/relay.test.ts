@@ -215,6 +215,16 @@ describe("broadcasts", () => {
     for (const c of [fromLobby, from6, local]) await c.waitText("barrier");
     for (const c of [fromLobby, from6, local]) expect(times(c, "hello all")).toBe(1);
   });
+
+  it("reach a user whose only socket is relayed with a session event to every uid", async () => {
+    // User 13's object holds no socket of its own: its shard has a session but no online object.
+    const relayed = await plain();
+    relayed.send(signInFrame("D", "13"));
+    await relayed.waitText("USER.OK | 13 | 1");
+    // The seed's session handler broadcasts the message as text: it must run for user 13.
+    expect(await adminPost("/admin/emit", { message: "to every uid" })).toHaveProperty("status", 200);
+    await relayed.waitText("to every uid");
+  });
 });
 
 describe("unbinding a relayed socket", () => {

@@ -87,14 +87,16 @@ export class RegistryGlobal {
 
   broadcast(frame: Frame): Promise<FanOutResult> {
     return this.tree(
+      "online",
       (shard) => shardStub(this.env, shard).shardBroadcast(shard, frame),
       (lobby) => lobbyStub(this.env, lobby).sendAll(frame),
     );
   }
 
   sessionEmitAll(message: unknown): Promise<FanOutResult> {
-    // Lobbies hold no sessions.
-    return this.tree((shard) => shardStub(this.env, shard).shardSessionEmit(shard, message));
+    // Lobbies hold no sessions. A user whose sockets are all relayed holds a session but no
+    // online object (its holder delivers its frames), so session events go by `users`.
+    return this.tree("users", (shard) => shardStub(this.env, shard).shardSessionEmit(shard, message));
   }
 
   /**
@@ -103,14 +105,16 @@ export class RegistryGlobal {
    * its users the same way. A failure is counted, never thrown.
    */
   private async tree(
+    holding: "online" | "users",
     toShard: (shard: number) => Promise<FanOutResult>,
     toLobby?: (lobby: number) => Promise<void>,
   ): Promise<FanOutResult> {
     this.store.count(C.requests("RegistryGlobal"));
-    // The shards that said they have online users: a shard pushes its first online user at once,
-    // before that user's sign-in is answered (shard.ts `setUser`), so none is missed, and a
-    // broadcast costs one call per online shard, not one per configured shard.
-    const shards = this.sql.exec<{ shard: number }>("SELECT shard FROM shards WHERE online > 0").toArray();
+    // The shards that said they have online users (a frame) or sessions (a session event): a
+    // shard pushes its first of either at once, before that user's sign-in is answered
+    // (shard.ts `setUser`), so none is missed, and a broadcast costs one call per shard that has
+    // someone to reach, not one per configured shard.
+    const shards = this.sql.exec<{ shard: number }>(`SELECT shard FROM shards WHERE ${holding} > 0`).toArray();
     const total: FanOutResult = { ok: 0, failed: 0 };
     const timeoutMs = this.app.broadcastTimeoutMs;
     const viaShards = fanOut(shards, async ({ shard }) => addResults(total, await toShard(shard)), {

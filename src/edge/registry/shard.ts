@@ -93,10 +93,10 @@ export class RegistryShard {
     this.store.setNumbers({ ...this.totals }); // spread: an interface is not a Record<string, number>
     this.store.flushCounters();
     // Only what the global object needs (users for size, online for the broadcast tree) is pushed.
-    // A shard whose first user comes online pushes at once, whatever the budget: the global object
-    // calls only the shards it knows to be online with a broadcast (global.ts `tree`).
-    const nowOnline = online === 0 && this.totals.online > 0;
-    if (users !== this.totals.users || online !== this.totals.online || this.version < 0) await this.changed(nowOnline);
+    // A shard whose first user comes online, or holds a session, pushes at once, whatever the
+    // budget: the global object calls only the shards it knows to have them (global.ts `tree`).
+    const first = (online === 0 && this.totals.online > 0) || (users === 0 && this.totals.users > 0);
+    if (users !== this.totals.users || online !== this.totals.online || this.version < 0) await this.changed(first);
     else await this.refresh();
     return this.size();
   }
