@@ -34,7 +34,7 @@ export const ENTRIES = {
  * check below fails the build if any emitted declaration imports a file
  * that was not written.
  */
-const TOLERATED = /^src\/edge\/[a-z-]+-object\.ts\(\d+,\d+\): error TS4094: /;
+const TOLERATED = /^src\/edge\/(?:[a-z-]+\/)*[a-z-]+-object\.ts\(\d+,\d+\): error TS4094: /;
 
 async function javascript(): Promise<void> {
   await build({
@@ -94,7 +94,8 @@ async function pruneDeclarations(): Promise<void> {
       continue;
     }
     reached.add(file);
-    const text = await readFile(file, "utf8");
+    // Comments out first: an @example may show an import of the reader's own files.
+    const text = (await readFile(file, "utf8")).replace(/\/\*[\s\S]*?\*\//g, "");
     for (const m of text.matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)\.js"/g)) {
       pending.push(resolve(dirname(file), `${m[1]}.d.ts`));
     }
