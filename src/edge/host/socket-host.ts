@@ -10,7 +10,7 @@
 // keeps per-socket state in memory. Sockets come from `ctx.getWebSockets()`,
 // their state from attachments, the object's own facts from storage.
 import { DurableObject } from "cloudflare:workers";
-import { CLOSE, PING, PONG, SUBPROTOCOL, toBase64Url } from "../../protocol/control.js";
+import { CLOSE, PING, PONG } from "../../protocol/control.js";
 import { DecodeError, type PacketTables } from "../../protocol/index.js";
 import { utf8Length } from "../../protocol/utf8.js";
 import type { ObjectClass } from "../admin/metrics.js";
@@ -22,6 +22,7 @@ import type { Env } from "../rpc/env.js";
 import { userStub } from "../rpc/names.js";
 import { EdgeIo } from "../sockets/io.js";
 import { type Attachment, EdgeSocket, type ServerSocket, type SocketOwner } from "../sockets/socket.js";
+import { acceptSocket } from "./accept.js";
 import { Audit } from "./audit.js";
 import { answerClose, closeFromServer } from "./closes.js";
 import { ObjectCounters } from "./counters.js";
@@ -39,7 +40,8 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   protected readonly registrySync: RegistrySync;
   protected readonly auditor: Audit;
   protected readonly inBand: InBandSignIn;
-  private lastAt = 0;
+  /** Accept order, strict within this instance. */
+  private readonly order = { lastAt: 0 };
 
   constructor(
     ctx: DurableObjectState,
@@ -90,30 +92,10 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
     return this.tables.send.encode(name as never, data as never);
   }
 
-  /** Accepts a socket from the Worker's connect URL (`ctl`, `ip`, `hb`: worker/worker.ts `connectUrl`). */
+  /** Accepts a socket from the Worker's connect URL (accept.ts); the response completes the upgrade. */
   protected open(params: URLSearchParams): { socket: EdgeSocket; response: Response } {
-    const ctl = params.get("ctl") === "1";
-    const ip = params.get("ip");
-    const hb = params.get("hb");
-    const { 0: client, 1: server } = new WebSocketPair();
-    const id = randomId();
-    // Tagged with its id, so a relay finds it with getWebSockets(id).
-    this.ctx.acceptWebSocket(server, [id]);
-    // Date.now() only moves between I/O in Workers: keep accept order strict.
-    this.lastAt = Math.max(Date.now(), this.lastAt + 1);
-    const attachment: Attachment = {
-      id,
-      uid: null,
-      ctl,
-      at: this.lastAt,
-      ...(ip ? { ip } : {}),
-      ...(hb !== null ? { hb: Number(hb) } : {}),
-    };
-    server.serializeAttachment(attachment);
-    // Browsers drop a connection whose offered subprotocol is not answered.
-    const headers = ctl ? { "Sec-WebSocket-Protocol": SUBPROTOCOL } : undefined;
-    const response = new Response(null, { status: 101, webSocket: client, headers });
-    return { socket: this.view(server), response };
+    const { ws, response } = acceptSocket(this.ctx, params, this.order);
+    return { socket: this.view(ws), response };
   }
 
   // One view per socket for the life of this instance, so a change made
@@ -335,9 +317,4 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
 
   /** `io.session.size()` from this object. */
   protected abstract sizeHere(): Promise<number>;
-}
-
-function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(6));
-  return toBase64Url(bytes);
 }

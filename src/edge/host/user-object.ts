@@ -49,11 +49,7 @@ export function userObjectClass(app: App) {
       this.counters.request();
     }
 
-    /**
-     * A signed-in upgrade from the Worker: `/connect?uid=<json>&ctl=0|1`,
-     * plus `&epoch=N` for a resume ticket (built by the Worker, never by a
-     * client: the Worker has checked the credentials or the ticket).
-     */
+    /** A signed-in upgrade from the Worker (worker/worker.ts `toUser`: it checked the credentials or ticket). */
     override async fetch(request: Request): Promise<Response> {
       await this.enter();
       const url = new URL(request.url);
@@ -70,21 +66,12 @@ export function userObjectClass(app: App) {
       } else {
         rest = await this.seat(socket, uid);
       }
-      // The 101 leaves now, with what was sent so far (a ticket): everything
-      // after the cap decision crosses objects (the shard's `size`, the app's
-      // reply, which may broadcast), and frames sent later still reach the
-      // socket in order. Awaiting it here would hold the 101, and so every
-      // frame, behind those calls (docs/sign-in.md#sign-in-hops).
-      this.ctx.waitUntil(this.afterUpgrade(rest));
+      // The 101 leaves now, with the ticket: what follows the cap decision crosses objects (the
+      // shard's `size`, the app's reply), and awaiting it would hold the 101, so every frame,
+      // behind those calls (docs/sign-in.md#sign-in-hops). Later frames still arrive in order.
+      const failed = (e: unknown) => console.error("sockizy-edge: finishing a sign-in failed:", e);
+      this.ctx.waitUntil(rest().catch(failed));
       return response;
-    }
-
-    private async afterUpgrade(rest: () => Promise<unknown>): Promise<void> {
-      try {
-        await rest();
-      } catch (e) {
-        console.error("sockizy-edge: finishing a sign-in failed; the audit repairs the registry:", e);
-      }
     }
 
     /** Open sockets bound to this uid: what the cap and `count` see. */
@@ -157,7 +144,7 @@ export function userObjectClass(app: App) {
      */
     private async seat(socket: EdgeSocket, uid: Uid, inBand = false): Promise<() => Promise<void>> {
       await this.reapIfFull(socket.id);
-      const taken = this.takeSeat(uid, socket.id, () => this.setUid(socket, uid));
+      const taken = this.takeSeat(uid, socket.id, () => socket.setUid(uid));
       if ("refused" in taken) {
         return async () => {
           await this.reply(socket, taken.refused);
@@ -187,7 +174,7 @@ export function userObjectClass(app: App) {
       const taken = takeSeat(uid, cap, policy, locals, this.members.all());
       if ("refused" in taken) return taken;
       const seat = taken.replaced;
-      if (seat && "ws" in seat) this.setUid(seat, null);
+      if (seat && "ws" in seat) seat.setUid(null);
       else if (seat) this.members.remove(seat);
       bind();
       return taken;
@@ -281,17 +268,12 @@ export function userObjectClass(app: App) {
       }
     }
 
-    private setUid(socket: EdgeSocket, uid: Uid | null): void {
-      socket.attachment.uid = uid;
-      socket.save();
-    }
-
     override async bind(ws: WebSocket, uid: Uid): Promise<number> {
       const socket = this.view(ws);
       if (socket.attachment.uid !== null)
         throw new Error(`session.set: socket is already bound to ${socket.attachment.uid}`);
       if (!this.facts.isMine(uid)) return super.bind(ws, uid);
-      this.setUid(socket, uid);
+      socket.setUid(uid);
       return this.sizeNow();
     }
 
@@ -304,7 +286,7 @@ export function userObjectClass(app: App) {
       const uid = socket.attachment.uid;
       if (uid === null) return;
       // Unbind first, in this turn, so a concurrent sign-in sees the freed slot.
-      this.setUid(socket, null);
+      socket.setUid(null);
       if (signedOut) socket.tellUnbound();
       if (this.noneLeft()) {
         // Signing out the uid's last socket voids its resume tickets (one may
@@ -323,7 +305,7 @@ export function userObjectClass(app: App) {
       const members = this.members.all();
       const views = members.map((m) => this.members.view(m));
       for (const s of sockets) {
-        this.setUid(s, null);
+        s.setUid(null);
         s.tellUnbound();
       }
       for (const m of members) this.members.remove(m);

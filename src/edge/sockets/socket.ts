@@ -160,6 +160,12 @@ export class EdgeSocket implements ServerSocket {
     this.owner.close(this.ws, code, reason);
   }
 
+  /** Binds the socket to uid, or unbinds it (null), in its attachment. */
+  setUid(uid: Uid | null): void {
+    this.attachment.uid = uid;
+    this.save();
+  }
+
   /** Stores the attachment with the socket. */
   save(): void {
     try {
