@@ -1,32 +1,22 @@
 // The client's link to the server: one WebSocket at a time, and what keeps
-// it there (docs/client.md#behaviour): opening with a connect timeout, swapping
-// sockets without close/open events (a sign-in, the server's reconnect
-// instruction), the heartbeat, reconnection, online/offline, the offline
-// queue and its hold while a resumed session waits for the server's word,
-// the server's control frames and the lifecycle events. The sockizy API on
-// top of it (packets, emit, sign-in and sign-out) is client.ts.
-import { decodeControl, fromBase64Url, PING, PONG } from "../protocol/control.js";
+// it there (docs/client.md#behaviour): opening with a connect timeout,
+// swapping sockets without close/open events (a sign-in, the server's
+// reconnect instruction), the heartbeat, the offline queue and the
+// lifecycle events. Its parts: reconnection.ts (whether and when to try
+// again, online/offline) and server-word.ts (the server's control frames,
+// the queue's hold on a resume). The sockizy API on top of it (packets,
+// emit, sign-in and sign-out) is client.ts.
 import { Credentials, SIGNIN_TRIES } from "./credentials.js";
 import { Emitter } from "./emitter.js";
 import { Heartbeat } from "./heartbeat.js";
-import { pageWindow, watchOnline } from "./online.js";
 import { type ClientOptions, DEFAULTS, type Settings, settle } from "./options.js";
 import { type Frame, OfflineQueue } from "./queue.js";
 import { Reconnection } from "./reconnection.js";
-import { type AfterSignIn, remember, sentAfter } from "./sent.js";
+import type { AfterSignIn } from "./sent.js";
+import { ServerWord } from "./server-word.js";
 import { CLOSED, CONNECTING, Connection, OPEN, type SocketCloseEvent, type SocketMessageEvent } from "./socket.js";
 import type { SendResult } from "./types.js";
 import { connectionUrl, resolveUrl } from "./url.js";
-
-type Timer = ReturnType<typeof setTimeout>;
-
-/** Control frames this client understands (docs/protocol.md#wire-additions); anything else is ignored. */
-type ServerControl =
-  | { t: "reconnect"; signin?: unknown }
-  | { t: "ticket"; ticket?: unknown }
-  | { t: "resume"; ok?: unknown }
-  | { t: "unbound" }
-  | { t?: undefined };
 
 export abstract class Link {
   readonly CONNECTING = CONNECTING;
@@ -45,12 +35,10 @@ export abstract class Link {
   protected wanted = false;
   private readonly heartbeat: Heartbeat;
   private readonly reconnection: Reconnection;
+  private readonly word: ServerWord;
   private target = "";
   /** The page was told "open" and not "close" since: a handover must not repeat it. */
   private announced = false;
-  /** The current connection's deadline: to open (connectTimeout), or for the server's word on a resume (hold). */
-  private deadline: Timer | undefined;
-  private unwatch: () => void = () => {};
 
   constructor(url: string | undefined, options: ClientOptions | undefined) {
     this.settings = settle(options);
@@ -58,7 +46,7 @@ export abstract class Link {
     this.queue = new OfflineQueue({ size: s.queueSize, bytes: s.queueBytes, policy: s.queuePolicy });
     this.heartbeat = new Heartbeat(
       { interval: s.pingInterval * 1000, timeout: s.pingTimeout * 1000 },
-      () => this.ping(),
+      () => this.conn?.open && this.conn.ping(),
       () => {
         // Only an open socket can be dead: a closing one (the server's close
         // handshake under way) gets its close event, with the server's code.
@@ -66,7 +54,20 @@ export abstract class Link {
       },
       () => this.conn?.ws.bufferedAmount ?? 0,
     );
-    this.reconnection = new Reconnection(s, () => this.attempt());
+    this.reconnection = new Reconnection(s, this.events, {
+      giveUp: () => this.stop(),
+      reopen: () => this.wanted && !this.conn && this.open(),
+      probe: () => {
+        if (this.conn?.open) this.heartbeat.probe();
+        return !!this.conn?.open;
+      },
+    });
+    this.word = new ServerWord(this.queue, this.credentials, s.pingTimeout * 1000, {
+      deliver: (data, event) => this.deliver(data, event),
+      redirect: (signIn, after) => this.redirect(signIn, after),
+      unrestored: () => this.events.fire("unrestored", this.reconnection.attempts, "session"),
+      lost: (conn) => this.conn === conn && this.lost(conn),
+    });
     // Outside a browser there is no page host to default to: connect(url) later.
     if (url !== undefined || (globalThis as { location?: unknown }).location) this.target = resolveUrl(url, s.secure);
   }
@@ -128,7 +129,7 @@ export abstract class Link {
     if (url !== undefined) {
       const target = resolveUrl(url, secure ?? this.settings.secure);
       if (target !== this.target) {
-        this.forgetSession(true);
+        this.forgetSession();
         this.anotherServer();
       }
       this.target = target;
@@ -169,8 +170,7 @@ export abstract class Link {
     const c = this.ready();
     if (c) {
       try {
-        c.ws.send(frame);
-        remember(c.sent, frame);
+        c.send(frame);
         return "sent";
       } catch (e) {
         this.fail(e);
@@ -181,10 +181,9 @@ export abstract class Link {
     return this.queue.push(copy && typeof frame !== "string" ? frame.slice(0) : frame);
   }
 
-  /** The session changed under the client: its ticket (and with `all`, a pending sign-in) and the queue go. */
-  protected forgetSession(all: boolean): void {
-    if (all) this.credentials.clear();
-    else this.credentials.dropTicket();
+  /** Another server, or a final close: the session goes (its ticket, a pending sign-in and the queue). */
+  private forgetSession(): void {
+    this.credentials.clear();
     this.queue.clear();
   }
 
@@ -201,9 +200,7 @@ export abstract class Link {
   private want(): void {
     if (this.wanted) return;
     this.wanted = true;
-    if (this.settings.watchOnline) {
-      this.unwatch = watchOnline(pageWindow(), { online: () => this.online(), offline: () => this.offline() });
-    }
+    this.reconnection.watch();
   }
 
   /** The page no longer wants a connection: nothing is retried, so the sign-in (a password) goes too. */
@@ -212,9 +209,7 @@ export abstract class Link {
     this.reconnecting = false;
     this.queue.clear();
     this.credentials.dropSignIn();
-    this.reconnection.cancel();
-    this.unwatch();
-    this.unwatch = () => {};
+    this.reconnection.stop();
   }
 
   /**
@@ -225,7 +220,7 @@ export abstract class Link {
   protected handover(): boolean {
     this.reconnection.cancel();
     this.reconnection.unstable();
-    clearTimeout(this.deadline);
+    clearTimeout(this.conn?.deadline);
     this.heartbeat.stop();
     this.conn?.abandon();
     this.conn = null;
@@ -239,14 +234,17 @@ export abstract class Link {
       return false;
     }
     const { protocols, carried } = this.credentials.next();
+    const s = this.settings;
     let conn: Connection | undefined;
     try {
-      const url = connectionUrl(this.target, this.settings.pingInterval, DEFAULTS.pingInterval);
-      conn = new Connection(Socket, url, protocols, carried, {
+      const url = connectionUrl(this.target, s.pingInterval, DEFAULTS.pingInterval);
+      conn = new Connection(Socket, url, protocols, carried, (s.connectTimeout ?? s.pingTimeout) * 1000, {
         open: () => this.opened(conn as Connection),
         message: (e) => this.conn === conn && this.received(conn, e),
         close: (e) => this.closed(conn as Connection, e.code, e.reason, e.wasClean, e),
         error: (e) => this.conn === conn && this.fail(Object.assign(new Error("WebSocket error"), { event: e })),
+        // Never opened (a black-holed SYN, a proxy that never answers): handled as a cut.
+        timeout: () => this.conn === conn && this.cut(conn, "connect timeout", "connect timeout"),
       });
     } catch (e) {
       // A URL or subprotocol the WebSocket class refuses: retrying cannot help.
@@ -254,17 +252,6 @@ export abstract class Link {
       return false;
     }
     this.conn = conn;
-    const s = this.settings;
-    const timeout = (s.connectTimeout ?? s.pingTimeout) * 1000;
-    if (timeout > 0) {
-      const opening = conn;
-      this.deadline = setTimeout(() => {
-        if (this.conn !== opening || opening.opened) return;
-        // Never opened (a black-holed SYN, a proxy that never answers): handled as a cut.
-        opening.abandon(1000, "sockizy: connect timeout");
-        this.closed(opening, 1006, "connect timeout", false, null);
-      }, timeout);
-    }
     return true;
   }
 
@@ -282,14 +269,12 @@ export abstract class Link {
   private opened(conn: Connection): void {
     if (this.conn !== conn) return;
     conn.opened = true;
-    clearTimeout(this.deadline);
+    clearTimeout(conn.deadline);
     // The sign-in has done its job: the password (and the ticket of the session it replaces) leave memory now.
     if (conn.carried === "signin") this.credentials.signedIn();
     this.heartbeat.start();
     this.reconnection.opened();
-    // Queued frames go first: they were sent before anything an open listener sends.
-    if (conn.carried === "resume" && this.queue.length > 0) this.hold(conn);
-    else this.flush(conn);
+    this.word.opened(conn);
     if (this.reconnecting) {
       this.reconnecting = false;
       this.events.fire("restored", this.reconnection.attempts);
@@ -302,110 +287,29 @@ export abstract class Link {
     }
   }
 
-  private flush(conn: Connection): void {
-    for (const frame of this.queue.drain()) {
-      conn.ws.send(frame);
-      remember(conn.sent, frame);
-    }
-  }
-
-  /**
-   * A resumed connection with frames queued: they were sent in the session
-   * being resumed, so they wait for the server's word. The server binds a
-   * resumed socket in the upgrade and sends its new ticket before anything
-   * else; a refusal is {"t":"resume","ok":false}. A "#ping" sent now is
-   * answered after either: a "#pong" first means the socket was not bound
-   * (the cap refused it). No answer at all within pingTimeout: a dead link.
-   */
-  private hold(conn: Connection): void {
-    conn.held = true;
-    try {
-      conn.ws.send(PING);
-    } catch {
-      // Closing already: its close event follows.
-    }
-    this.deadline = setTimeout(
-      () => this.conn === conn && conn.held && this.lost(conn),
-      this.settings.pingTimeout * 1000,
-    );
-  }
-
-  /** The server's word on a held connection: the session is back (send the queue) or not (drop it). */
-  private release(conn: Connection, restored: boolean): void {
-    if (!conn.held) return;
-    conn.held = false;
-    clearTimeout(this.deadline);
-    if (restored) this.flush(conn);
-    else this.queue.clear();
-  }
-
-  private ping(): void {
-    const c = this.conn;
-    if (!c?.open) return;
-    try {
-      c.ws.send(PING);
-    } catch {
-      // The heartbeat's deadline decides.
-    }
-  }
-
   private received(conn: Connection, event: SocketMessageEvent): void {
     this.heartbeat.heard();
-    const data = event.data;
-    if (typeof data === "string") {
-      // The server answered before it bound the socket: the session did not come back.
-      if (data === PONG) this.release(conn, false);
-      else this.deliver(data, event);
-      return;
-    }
-    const buffer = data as ArrayBuffer;
-    const bytes = new Uint8Array(buffer);
-    // Packet id 0xFFFF: a control frame, never the application's.
-    if (bytes[0] === 0xff && bytes[1] === 0xff) this.control(conn, decodeControl(bytes) as ServerControl | undefined);
-    else this.deliver(buffer, event);
+    this.word.received(conn, event);
   }
 
-  private control(conn: Connection, c: ServerControl | undefined): void {
-    switch (c?.t) {
-      case "reconnect":
-        // The socket sits where it cannot be bound: come back with the sign-in in the upgrade.
-        if (typeof c.signin === "string" && this.wanted) {
-          // What went out after the sign-in was handled on this socket, before the sign-in took effect.
-          const signIn = fromBase64Url(c.signin);
-          const after = signIn && signIn.length >= 2 ? sentAfter(conn.sent, signIn) : undefined;
-          this.credentials.setSignIn(c.signin);
-          this.queue.clear();
-          this.handover();
-          if (after) this.redirected(after);
-        }
-        return;
-      case "ticket":
-        if (typeof c.ticket !== "string") return;
-        if (!conn.ignoreTickets) this.credentials.setTicket(c.ticket);
-        // The socket is bound: a resumed session is back.
-        this.release(conn, true);
-        return;
-      case "resume":
-        if (c.ok === false) {
-          // Refused (expired, forged, kicked): this socket is anonymous now.
-          this.forgetSession(false);
-          this.release(conn, false);
-          conn.credentialed = false;
-          this.events.fire("unrestored", this.reconnection.attempts, "session");
-        }
-        return;
-      case "unbound":
-        // Signed out (by any packet) or cleared: the ticket is void, whatever the page called it.
-        this.forgetSession(false);
-        this.release(conn, false);
-        return;
-    }
+  /** The server's reconnect instruction (server-word.ts): a new socket carries the sign-in. */
+  private redirect(signIn: string, after: AfterSignIn | undefined): void {
+    if (!this.wanted) return;
+    this.credentials.setSignIn(signIn);
+    this.queue.clear();
+    this.handover();
+    if (after) this.redirected(after);
   }
 
-  /** The heartbeat found the link dead: give the socket up and handle it as cut. */
+  /** The heartbeat (or a held connection's deadline) found the link dead. */
   private lost(conn: Connection): void {
-    conn.abandon(1000, "sockizy: no heartbeat");
-    this.closed(conn, 1006, "heartbeat timeout", false, null);
+    this.cut(conn, "no heartbeat", "heartbeat timeout");
+  }
+
+  /** Gives the socket up (closing it with "sockizy: `told`") and handles it as a cut (1006, `reason`). */
+  private cut(conn: Connection, told: string, reason: string): void {
+    conn.abandon(1000, `sockizy: ${told}`);
+    this.closed(conn, 1006, reason, false, null);
   }
 
   private closed(conn: Connection, code: number, reason: string, clean: boolean, event: SocketCloseEvent | null): void {
@@ -413,12 +317,12 @@ export abstract class Link {
     this.conn = null;
     this.heartbeat.stop();
     this.reconnection.unstable();
-    clearTimeout(this.deadline);
+    clearTimeout(conn.deadline);
     this.announced = false;
     const final = this.settings.noReconnectCodes.includes(code);
     // Replaced or kicked: coming back (or resuming) would undo what the server
     // did. Forgotten before the events, whatever a listener does next.
-    if (final) this.forgetSession(true);
+    if (final) this.forgetSession();
     // An upgrade carrying the sign-in failed (e.g. HTTP 400): after the second, the
     // sign-in goes, with what was queued for the session it would have opened.
     const refused = !conn.opened && conn.carried === "signin" && this.credentials.signInFailed();
@@ -434,36 +338,8 @@ export abstract class Link {
       this.stop();
       return;
     }
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (!this.settings.reconnection) {
-      this.stop();
-      return;
-    }
-    if (this.reconnection.exhausted) {
-      const attempts = this.reconnection.attempts;
-      this.stop();
-      this.events.fire("unrestored", attempts, "attempts");
-      return;
-    }
+    // Until the next open, unless reconnection gives up (stop()).
     this.reconnecting = true;
-    this.reconnection.schedule();
-  }
-
-  private attempt(): void {
-    this.events.fire("restoring", this.reconnection.attempts);
-    this.reconnection.count();
-    if (this.wanted && !this.conn) this.open();
-  }
-
-  private online(): void {
-    this.reconnection.online();
-  }
-
-  private offline(): void {
-    if (this.conn?.open) this.heartbeat.probe();
-    else if (this.reconnection.pending) this.schedule();
+    this.reconnection.dropped();
   }
 }

@@ -3,7 +3,7 @@
 // probe the open socket. Online: reconnect soon (a short random delay, so
 // the pages of a network that came back do not all reconnect in the same
 // instant) instead of waiting out the backoff. Outside a browser there is
-// nothing to watch. The client (client.ts) does the acting.
+// nothing to watch. Reconnection (reconnection.ts) does the acting.
 
 interface EventSource {
   addEventListener(type: string, listener: () => void): void;

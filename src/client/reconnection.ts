@@ -1,34 +1,53 @@
-// When the client tries again after a drop (docs/client.md#reconnection,
-// docs/client.md#onlineoffline): full-jitter backoff (backoff.ts), the attempt count and
-// its reset once a connection stayed open `stableAfter`, and the browser's
-// online/offline hints. It keeps the timers; the link (link.ts) decides
-// whether to reconnect at all and makes the connection.
+// Whether and when the client tries again after a drop
+// (docs/client.md#reconnection, docs/client.md#onlineoffline): not at all
+// with `reconnection: false` or after `reconnectionAttempts` in a row, else
+// after a full-jitter backoff (backoff.ts); the attempt count and its reset
+// once a connection stayed open `stableAfter`; and the browser's
+// online/offline hints. It keeps the timers and fires `restoring` and
+// `unrestored(n, "attempts")`; the link (link.ts) decides whether a close is
+// final and makes the connection.
 import { backoffDelay } from "./backoff.js";
-import { isOnline } from "./online.js";
+import type { Emitter } from "./emitter.js";
+import { isOnline, pageWindow, watchOnline } from "./online.js";
 import type { Settings } from "./options.js";
 
 type Timer = ReturnType<typeof setTimeout>;
+
+/** What reconnection asks of the link. */
+export interface Reconnectable {
+  /** Reconnection is off or its attempts are spent: the client stays closed. */
+  giveUp(): void;
+  /** An attempt is due: a connection opens, unless the page has one or stopped meanwhile. */
+  reopen(): void;
+  /** The browser went offline: pings the open socket now to find out whether it survived; false when none is open. */
+  probe(): boolean;
+}
 
 export class Reconnection {
   /** Reconnection attempts since the last stable connection. */
   attempts = 0;
   private retry: Timer | undefined;
   private stable: Timer | undefined;
+  private unwatch: () => void = () => {};
 
   constructor(
     private readonly settings: Settings,
-    /** Time for the next attempt. */
-    private readonly attempt: () => void,
+    private readonly events: Emitter,
+    private readonly link: Reconnectable,
   ) {}
 
-  /** An attempt is planned. */
-  get pending(): boolean {
-    return this.retry !== undefined;
+  /** The page wants a connection: the browser's online/offline hints count from now. */
+  watch(): void {
+    if (this.settings.watchOnline) {
+      this.unwatch = watchOnline(pageWindow(), { online: () => this.online(), offline: () => this.offline() });
+    }
   }
 
-  /** True once `reconnectionAttempts` attempts were made in a row. */
-  get exhausted(): boolean {
-    return this.attempts >= this.settings.reconnectionAttempts;
+  /** The page no longer wants a connection: nothing is planned, and online/offline go unheard. */
+  stop(): void {
+    this.cancel();
+    this.unwatch();
+    this.unwatch = () => {};
   }
 
   /** A connection opened: once it has stayed open `stableAfter`, the count (and the backoff) start over. */
@@ -44,9 +63,18 @@ export class Reconnection {
     clearTimeout(this.stable);
   }
 
-  /** Plans the next attempt after the backoff delay. */
-  schedule(): void {
+  /** The connection dropped, and the close was not final: plans the next attempt, or gives up. */
+  dropped(): void {
     const s = this.settings;
+    if (!s.reconnection) {
+      this.link.giveUp();
+      return;
+    }
+    if (this.attempts >= s.reconnectionAttempts) {
+      this.link.giveUp();
+      this.events.fire("unrestored", this.attempts, "attempts");
+      return;
+    }
     clearTimeout(this.retry);
     // Offline, an attempt would fail at once: wait for the "online" event,
     // and try at the cap anyway in case that event never comes.
@@ -61,17 +89,8 @@ export class Reconnection {
     this.retry = undefined;
   }
 
-  /**
-   * Counts the attempt being made, after its `restoring` event: one made
-   * while the browser says it is offline (at the cap, in case the "online"
-   * event never comes) does not count against reconnectionAttempts.
-   */
-  count(): void {
-    if (isOnline()) this.attempts++;
-  }
-
   /** The browser is online again: a pending attempt is made soon rather than after the rest of its backoff. */
-  online(): void {
+  private online(): void {
     if (this.retry === undefined) return;
     // Soon, not at once: every page of a network that came back would otherwise reconnect in the same instant.
     clearTimeout(this.retry);
@@ -79,8 +98,17 @@ export class Reconnection {
     this.retry = setTimeout(() => this.due(), Math.floor(s.random() * s.reconnectionDelay * 1000));
   }
 
+  /** The browser went offline: a pending attempt is planned again, now at the cap. */
+  private offline(): void {
+    if (!this.link.probe() && this.retry !== undefined) this.dropped();
+  }
+
   private due(): void {
     this.retry = undefined;
-    this.attempt();
+    this.events.fire("restoring", this.attempts);
+    // One made while the browser says it is offline (at the cap, in case the
+    // "online" event never comes) does not count against reconnectionAttempts.
+    if (isOnline()) this.attempts++;
+    this.link.reopen();
   }
 }

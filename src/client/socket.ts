@@ -1,7 +1,9 @@
 // The part of the WebSocket API the client uses, which browsers and the
 // `ws` package for Node both provide, and one connection attempt over it.
+import { PING } from "../protocol/control.js";
 import type { Carried } from "./credentials.js";
-import type { Sent } from "./sent.js";
+import type { Frame } from "./queue.js";
+import { remember, type Sent } from "./sent.js";
 
 /** Close and message events, as browsers and `ws` deliver them. */
 export interface SocketCloseEvent {
@@ -45,6 +47,8 @@ export interface ConnectionEvents {
   message(event: SocketMessageEvent): void;
   close(event: SocketCloseEvent): void;
   error(event: unknown): void;
+  /** It did not open within the connect timeout. */
+  timeout(): void;
 }
 
 const noop = () => {};
@@ -60,9 +64,11 @@ export class Connection {
   opened = false;
   /**
    * A resumed connection keeps the offline queue until the server has said
-   * whether the session is back (client.ts, "hold"): sends wait in the queue.
+   * whether the session is back (server-word.ts, "hold"): sends wait in the queue.
    */
   held = false;
+  /** The deadline it must meet: to open (connectTimeout), then, when held, the server's word (pingTimeout). */
+  deadline: ReturnType<typeof setTimeout> | undefined;
   /** What went out on it, for the reconnect instruction (sent.ts). */
   readonly sent: Sent[] = [];
 
@@ -72,6 +78,8 @@ export class Connection {
     protocols: string[],
     /** What the upgrade carried: a sign-in, a resume ticket, or nothing. */
     readonly carried: Carried,
+    /** ms it may take to open; 0 or less: no limit. */
+    connectTimeout: number,
     on: ConnectionEvents,
   ) {
     this.credentialed = carried !== null;
@@ -81,10 +89,26 @@ export class Connection {
     this.ws.onmessage = (e) => on.message(e);
     this.ws.onclose = (e) => on.close(e);
     this.ws.onerror = (e) => on.error(e);
+    if (connectTimeout > 0) this.deadline = setTimeout(() => this.opened || on.timeout(), connectTimeout);
   }
 
   get open(): boolean {
     return this.ws.readyState === OPEN;
+  }
+
+  /** Sends `frame` and remembers it (sent.ts). */
+  send(frame: Frame): void {
+    this.ws.send(frame);
+    remember(this.sent, frame);
+  }
+
+  /** Sends "#ping", which the server answers with "#pong" (docs/protocol.md#wire-additions). */
+  ping(): void {
+    try {
+      this.ws.send(PING);
+    } catch {
+      // Closing already: its close event follows, or the deadline the ping arms decides.
+    }
   }
 
   /**
