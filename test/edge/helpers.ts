@@ -19,6 +19,8 @@ export type Received = string | Uint8Array;
 export class TestClient {
   readonly received: Received[] = [];
   private waiters: (() => void)[] = [];
+  /** Called after each frame is recorded and at the close (the chaos driver waits on every client's). */
+  onChange: (() => void) | undefined;
   closeCode: number | undefined;
   readonly closed: Promise<number>;
 
@@ -48,6 +50,7 @@ export class TestClient {
 
   private wake() {
     for (const w of this.waiters.splice(0)) w();
+    this.onChange?.();
   }
 
   /** Texts received so far. */

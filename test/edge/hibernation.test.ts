@@ -3,7 +3,7 @@
 // sessions once the audit alarm has run.
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/edge/rpc/env.js";
 import { adminGet, closeOpenClients, connect, signInFrame, signOutFrame, waitSize } from "./helpers.js";
 
@@ -12,7 +12,10 @@ const user = (uid: string) => bindings.USERS.get(bindings.USERS.idFromName(uid))
 const lobby = (shard: number) => bindings.LOBBIES.get(bindings.LOBBIES.idFromName(`lobby-${shard}`));
 const registry = () => bindings.REGISTRY.get(bindings.REGISTRY.idFromName("global"));
 
-afterEach(closeOpenClients);
+afterEach(() => {
+  vi.restoreAllMocks();
+  return closeOpenClients();
+});
 
 /** Evicts every object that may hold state, keeping sockets (hibernated). */
 async function hibernateAll() {
@@ -80,7 +83,8 @@ describe("no ghost sessions", () => {
   it("recovers size when the registry call of a close failed: the audit says it again", async () => {
     const a = await connect({ signIn: ["D", "13"] });
     await a.waitText("USER.OK | 13 | 1");
-    // The next setUser fails once, as a call lost in a registry restart would.
+    // The next setUser fails once, as a call lost in a registry restart would; the object says so.
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     await runInDurableObject(user("13"), (instance: unknown) => {
       const host = instance as { registry: { setUser: (...args: unknown[]) => Promise<number> } };
       const real = host.registry;
@@ -96,6 +100,10 @@ describe("no ghost sessions", () => {
     await a.closed;
     await new Promise((r) => setTimeout(r, 100));
     expect(await adminGet("/admin/size")).toEqual({ size: 1 }); // the ghost
+    expect(logged).toHaveBeenCalledWith(
+      "sockizy-edge: handling a close failed; the audit repairs it:",
+      expect.objectContaining({ message: "network connection lost" }),
+    );
     expect(await runDurableObjectAlarm(user("13"))).toBe(true);
     await waitSize(0);
     expect(await runDurableObjectAlarm(user("13"))).toBe(false);

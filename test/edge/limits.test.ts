@@ -39,6 +39,13 @@ async function outcome(res: Response): Promise<{ status: number; retryAfter: str
   return { status: 101, retryAfter: null, texts: c.texts };
 }
 
+/** The status of an upgrade; the socket of a 101 is accepted and closed, so none is left open. */
+function statusOf(res: Response): number {
+  res.webSocket?.accept();
+  res.webSocket?.close();
+  return res.status;
+}
+
 const spyAuth = () => vi.spyOn(seedApp.signIn, "authenticate");
 
 // Hundreds of upgrades each: more than vitest's default 5 s on a loaded 2-core machine.
@@ -96,13 +103,13 @@ describe("failed sign-ins in the upgrade", { timeout: 30_000 }, () => {
     await waitFree();
     // Counted afresh: another PER_KEY failures reach authenticate before the 429.
     const auth = spyAuth();
-    for (let i = 0; i < PER_KEY; i++) expect((await signInFrom("198.51.100.6", "D", "0")).status).toBe(101);
+    for (let i = 0; i < PER_KEY; i++) expect(statusOf(await signInFrom("198.51.100.6", "D", "0"))).toBe(101);
     expect((await signInFrom("198.51.100.6", "D", "0")).status).toBe(429);
     expect(auth).toHaveBeenCalledTimes(PER_KEY);
   });
 
   it("count every login's failures per IP: after 100, a new login from that IP is refused too", async () => {
-    for (let i = 0; i < PER_IP; i++) expect((await signInFrom("198.51.100.7", `user${i}`, "x")).status).toBe(101);
+    for (let i = 0; i < PER_IP; i++) expect(statusOf(await signInFrom("198.51.100.7", `user${i}`, "x"))).toBe(101);
     const auth = spyAuth();
     expect((await signInFrom("198.51.100.7", "fresh", "x")).status).toBe(429);
     expect(auth).not.toHaveBeenCalled();
@@ -119,12 +126,7 @@ describe("failed sign-ins in the upgrade", { timeout: 30_000 }, () => {
           "Sec-WebSocket-Protocol": `sockizy, sockizy-resume.${ticket}`,
         },
       });
-    for (let i = 0; i < PER_IP; i++) {
-      const res = await resume();
-      expect(res.status).toBe(101);
-      res.webSocket?.accept();
-      res.webSocket?.close();
-    }
+    for (let i = 0; i < PER_IP; i++) expect(statusOf(await resume())).toBe(101);
     const res = await resume();
     expect(res.status).toBe(429);
     expect(Number(res.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);

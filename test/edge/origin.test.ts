@@ -4,7 +4,7 @@
 // shown to cost no object anything.
 import { createExecutionContext, SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { defineApp } from "../../src/edge/app/define-app.js";
 import { createEdge } from "../../src/edge/index.js";
 import type { Env } from "../../src/edge/rpc/env.js";
@@ -12,6 +12,10 @@ import { originAllowed, parseOriginPattern } from "../../src/edge/worker/origins
 import { toBase64Url } from "../../src/protocol/control.js";
 import { seedApp } from "../../src/seed/app.js";
 import { signInFrame } from "./helpers.js";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 const base = {
   packets: { unpack: { "common.signIn": ["login:str24"] } },
@@ -74,7 +78,17 @@ describe("origin patterns", () => {
     expect(originAllowed(origins, deployed, "https://app.example.com")).toBe(false);
     expect(originAllowed(origins, deployed, "https://other.example")).toBe(true);
     expect(originAllowed(origins, deployed, "http://eu.game.test")).toBe(true);
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     expect(originAllowed(defineApp(base).origins, "https://a.test/x, not an origin", "https://a.test")).toBe(false);
+    // Each malformed entry is logged (a deployment variable cannot throw at defineApp).
+    expect(logged.mock.calls.map(([message]) => message)).toEqual([
+      expect.stringMatching(
+        /^sockizy-edge: ALLOWED_ORIGINS: "https:\/\/a\.test\/x" is not an origin .*; that entry allows nothing$/,
+      ),
+      expect.stringMatching(
+        /^sockizy-edge: ALLOWED_ORIGINS: " not an origin" is not an origin .*; that entry allows nothing$/,
+      ),
+    ]);
   });
 
   it("throw at defineApp for a malformed entry in the app's list", () => {

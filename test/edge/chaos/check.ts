@@ -43,7 +43,8 @@ export async function settle(driver: Driver, expected: Expected, model: SessionM
   for (;;) {
     verdict = match(expected, driver.received(), open);
     if (verdict.missing.length === 0 || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 2));
+    // Nothing can change the verdict but a frame or a close (the deadline aside).
+    await driver.changed(Math.max(1, Math.min(100, deadline + 1 - Date.now())));
   }
   const problems = [...verdict.missing.map((m) => `missing ${m}`), ...verdict.extra.map((e) => `unexpected ${e}`)];
   if (problems.length > 0) throw new ChaosMismatch(where, problems);

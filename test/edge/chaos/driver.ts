@@ -49,6 +49,8 @@ export class Driver {
   private ip = "";
   private readonly ipOf = new Map<number, string>();
   private readonly failures = new Map<string, number>();
+  /** Who waits for the next frame or close on any client (`changed`). */
+  private waiting: (() => void)[] = [];
 
   constructor(
     private readonly wire: Wire,
@@ -79,7 +81,21 @@ export class Driver {
         // Already closed.
       }
     });
+    client.onChange = () => {
+      for (const w of this.waiting.splice(0)) w();
+    };
     this.clients.set(id, { client, seen: 0, ctl, pinged: Date.now() });
+  }
+
+  /** Resolves at the next frame or close on any client, or after `ms`. */
+  changed(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.waiting.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** Sockizy sockets that have not pinged for a while ping (the runtime answers; the answer is not checked). */

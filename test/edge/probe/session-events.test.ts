@@ -1,13 +1,16 @@
 // Spec section 5, row by row, watched through the probe application.
 import { runInDurableObject, SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { serverPackets } from "../../../src/protocol/index.js";
 import type { TestClient } from "../helpers.js";
 import { probeApp } from "./app.js";
 import { ask, closeProbeClients, connect, frame, signedIn } from "./helpers.js";
 
-afterEach(closeProbeClients);
+afterEach(() => {
+  vi.restoreAllMocks();
+  return closeProbeClients();
+});
 
 describe("socket.session.uid", () => {
   it("is the bound uid after sign-in, and null after delete", async () => {
@@ -224,9 +227,15 @@ describe("cap policy replace-oldest", () => {
 
 describe("authenticate", () => {
   it("gives the error outcome when it throws, and the socket stays anonymous", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     const a = await connect("throw");
     await a.waitText('reply {"kind":"error"}');
     expect(a.closeCode).toBeUndefined();
+    // The Worker says why (the probe app's authenticate throws for "throw").
+    expect(logged).toHaveBeenCalledWith(
+      "sockizy-edge: authenticate failed:",
+      expect.objectContaining({ message: "auth backend down" }),
+    );
   });
 });
 
