@@ -6,10 +6,10 @@
 
 import { C, type Counters, type ShardStats } from "../admin/metrics.js";
 import type { App, Uid } from "../app/define-app.js";
-import type { Frame, GlobalRpc, ShardCounts, UserState } from "../rpc/contracts.js";
+import type { Ask, Frame, GlobalRpc, ShardCounts, TreeResult, UserState } from "../rpc/contracts.js";
 import type { Env } from "../rpc/env.js";
-import { globalStub, userStub } from "../rpc/names.js";
-import { type FanOutResult, fanOut } from "./fan-out.js";
+import { globalStub, shardName } from "../rpc/names.js";
+import { fanOutTree } from "./fan-out-tree.js";
 import { PushBudget } from "./push-budget.js";
 import type { RegistryStore } from "./store.js";
 
@@ -189,18 +189,20 @@ export class RegistryShard {
     await this.push();
   }
 
-  broadcast(frame: Frame): Promise<FanOutResult> {
-    this.store.count(C.requests("RegistryShard"));
-    const uids = this.sql.exec<{ uid: string }>("SELECT uid FROM users WHERE online = 1").toArray();
-    return fanOut(uids, (u) => userStub(this.env, u.uid).sendAll(frame), { timeoutMs: this.app.broadcastTimeoutMs });
+  broadcast(frame: Frame): Promise<TreeResult> {
+    return this.toUsers("online", { frame });
   }
 
-  sessionEmit(message: unknown): Promise<FanOutResult> {
+  sessionEmit(message: unknown): Promise<TreeResult> {
+    return this.toUsers("session", { session: message });
+  }
+
+  /** Its part of a broadcast: every user online (or holding a session), bounded per invocation (fan-out-tree.ts). */
+  private toUsers(which: "online" | "session", ask: Ask): Promise<TreeResult> {
     this.store.count(C.requests("RegistryShard"));
-    const uids = this.sql.exec<{ uid: string }>("SELECT uid FROM users WHERE session = 1").toArray();
-    return fanOut(uids, (u) => userStub(this.env, u.uid).sessionEmit(message, u.uid), {
-      timeoutMs: this.app.broadcastTimeoutMs,
-    });
+    const uids = this.sql.exec<{ uid: string }>(`SELECT uid FROM users WHERE ${which} = 1`).toArray();
+    const targets = uids.map((u) => ({ user: u.uid }));
+    return fanOutTree(this.env, this.app, shardName(this.shard), targets, ask);
   }
 
   stats(): ShardStats {
