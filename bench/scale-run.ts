@@ -12,7 +12,8 @@ export interface Requests {
   pushes: number;
 }
 
-export type Design = "ours" | "baseline";
+/** "split" is ours with a small fanOutBatch (bench/scale.ts SPLIT), so its broadcasts go through slice objects. */
+export type Design = "ours" | "baseline" | "split";
 
 export interface Run {
   design: Design;
@@ -33,4 +34,8 @@ export interface Run {
   signInRequests?: Requests;
   broadcastRequests?: Requests;
   closeRequests?: Requests;
+  /** Sockets that did not get each broadcast exactly once (0 is the promise). */
+  notExactlyOnce?: number;
+  /** ours and split: the fan-out as /admin/metrics saw it after the broadcasts. */
+  fanOut?: { batchMax: number; tiersMax: number; sliceInvocationsPerBroadcast: number };
 }

@@ -3,11 +3,17 @@
 // a sign-in reply with `size`, no broadcast on sign-in. Sign-in rate limits
 // are off (the minimal design it is compared with has none, and the bench
 // signs in thousands of users from one address); their cost is their own.
+// `--var FAN_OUT_BATCH:50 --var REGISTRY_SHARDS:8` (bench:scale's split run)
+// sets those options, read from the env at module scope, where defineApp runs.
 
+import { env } from "cloudflare:workers";
 import { createEdge, defineApp } from "../../src/edge/index.js";
 import type { UserState } from "../../src/edge/rpc/contracts.js";
 import type { Env } from "../../src/edge/rpc/env.js";
 import { globalStub, shardStub } from "../../src/edge/rpc/names.js";
+
+const vars = env as unknown as { FAN_OUT_BATCH?: string; REGISTRY_SHARDS?: string };
+const option = (value: string | undefined) => (value === undefined ? undefined : Number(value));
 
 export const benchApp = defineApp({
   packets: { unpack: { "bench.signIn": ["login:str32"] } },
@@ -19,6 +25,8 @@ export const benchApp = defineApp({
     },
   },
   limits: false,
+  fanOutBatch: option(vars.FAN_OUT_BATCH),
+  registryShards: option(vars.REGISTRY_SHARDS),
 });
 
 const edge = createEdge(benchApp, { scripts: false });
