@@ -30,6 +30,8 @@ export interface Run {
   /** ours only: CPU time of one registry shard request and one global push, made one after another. */
   cpuMsPerShardRequest?: number;
   cpuMsPerGlobalRequest?: number;
+  /** ours only: CPU time per row of a shard reading its users' table (bench/scale/app.ts /bench/scan). */
+  cpuMsPerScannedRow?: number;
   /** ours only: requests per phase, from /admin/metrics. */
   signInRequests?: Requests;
   broadcastRequests?: Requests;

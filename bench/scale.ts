@@ -168,6 +168,9 @@ function fanOutSeen(after: Scrape, before: Scrape, broadcasts: number): Run["fan
   };
 }
 
+const SCAN_ROWS = 5000;
+const SCANS = 200;
+
 /** CPU ms of one registry request, from the bench app's /bench/shard and /bench/global routes. */
 async function registryRequestCpu(server: LocalServer) {
   const n = 2000;
@@ -178,7 +181,15 @@ async function registryRequestCpu(server: LocalServer) {
     await res.text();
     return (groupCpuMs(server.pid) - c0) / n;
   };
-  return { cpuMsPerShardRequest: await time("/bench/shard"), cpuMsPerGlobalRequest: await time("/bench/global") };
+  const shard = await time("/bench/shard");
+  const global = await time("/bench/global");
+  // The read of a shard's part of a broadcast, per row: SCAN_ROWS rows read SCANS times.
+  await fetch(`${server.url}/bench/scan/fill?n=${SCAN_ROWS}`).then((r) => r.text());
+  const c0 = groupCpuMs(server.pid);
+  await fetch(`${server.url}/bench/scan?n=${SCANS}`).then((r) => r.text());
+  const cpuMsPerScannedRow = (groupCpuMs(server.pid) - c0) / (SCANS * SCAN_ROWS);
+  await fetch(`${server.url}/bench/scan/empty?n=${SCAN_ROWS}`).then((r) => r.text());
+  return { cpuMsPerShardRequest: shard, cpuMsPerGlobalRequest: global, cpuMsPerScannedRow };
 }
 
 async function run(design: Design, o: Options): Promise<Run> {
@@ -259,7 +270,8 @@ function print(r: Run, o: Options): void {
       `server CPU ${r.cpuMsPerSignIn.toFixed(2)} ms/sign-in` +
       (r.cpuMsPerShardRequest === undefined
         ? ""
-        : `, ${r.cpuMsPerShardRequest.toFixed(3)} ms/shard request, ${(r.cpuMsPerGlobalRequest ?? 0).toFixed(3)} ms/global request`),
+        : `, ${r.cpuMsPerShardRequest.toFixed(3)} ms/shard request, ${(r.cpuMsPerGlobalRequest ?? 0).toFixed(3)} ms/global request, ` +
+          `${((r.cpuMsPerScannedRow ?? 0) * 1000).toFixed(2)} µs/row read`),
   );
   if (r.fanOut) {
     const f = r.fanOut;
