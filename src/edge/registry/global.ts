@@ -95,10 +95,13 @@ export class RegistryGlobal {
    */
   private async tree(ask: Ask, lobbies: boolean): Promise<TreeResult> {
     this.store.count(C.requests("RegistryGlobal"));
-    // The shards that said they have online users: a shard pushes its first online user at once,
-    // before that user's sign-in is answered (shard.ts `setUser`), so none is missed, and a
-    // broadcast costs one call per online shard, not one per configured shard.
-    const shards = this.sql.exec<{ shard: number }>("SELECT shard FROM shards WHERE online > 0").toArray();
+    // The shards that said they have online users (for a frame) or users with a session (for a
+    // session emit: a user bound by relay has a session and no socket in its own object): a shard
+    // pushes its first of either at once, before that user's sign-in is answered (shard.ts
+    // `setUser`), so none is missed, and a broadcast costs one call per such shard, not one per
+    // configured shard.
+    const holding = "frame" in ask ? "online" : "users";
+    const shards = this.sql.exec<{ shard: number }>(`SELECT shard FROM shards WHERE ${holding} > 0`).toArray();
     const targets: Target[] = shards.map(({ shard }) => ({ shard }));
     const withSockets = lobbies ? this.sql.exec<{ shard: number }>("SELECT shard FROM lobbies").toArray() : [];
     for (const { shard } of withSockets) targets.push({ lobby: shard });

@@ -92,11 +92,12 @@ export class RegistryShard {
     this.totals.sockets += state.sockets - before.sockets;
     this.store.setNumbers({ ...this.totals }); // spread: an interface is not a Record<string, number>
     this.store.flushCounters();
-    // Only what the global object needs (users for size, online for the broadcast tree) is pushed.
-    // A shard whose first user comes online pushes at once, whatever the budget: the global object
-    // calls only the shards it knows to be online with a broadcast (global.ts `tree`).
-    const nowOnline = online === 0 && this.totals.online > 0;
-    if (users !== this.totals.users || online !== this.totals.online || this.version < 0) await this.changed(nowOnline);
+    // Only what the global object needs (users for size and session emits, online for broadcasts) is
+    // pushed. A shard whose first user comes online, or gets a session, pushes at once, whatever the
+    // budget: the global object calls only the shards it knows to hold one (global.ts `tree`). A
+    // session without a socket of its own is a user bound by relay (docs/sign-in.md#sign-in-by-relay).
+    const first = (online === 0 && this.totals.online > 0) || (users === 0 && this.totals.users > 0);
+    if (users !== this.totals.users || online !== this.totals.online || this.version < 0) await this.changed(first);
     else await this.refresh();
     return this.size();
   }
