@@ -1,21 +1,51 @@
-// npm run model:scale [-- <bench json>] [--users 10000000 --signins 10000 --broadcasts 1 --shards 64 --flush 250]
+// npm run model:scale [-- <bench json>] [--batch 1000 --latency 10 --shards N --flush MS --broadcasts PER_S]
 //
-// The load model of docs/scale.md, recomputed from a `npm run bench:scale`
-// run (default: docs/scale-run.json, the run the docs quote; a fresh run
-// writes dist/bench-scale.json). Inputs measured by the bench: requests per
-// object class per sign-in, per close and per broadcast (from
-// /admin/metrics), the server's CPU time per sign-in and per broadcast
-// delivery. Everything else is arithmetic, printed as a Markdown table.
+// The load model of docs/scale.md#the-model, recomputed from a `npm run bench:scale` run (default:
+// docs/scale-run.json, the run the docs quote; a fresh run writes dist/bench-scale.json). For 1M,
+// 10M and 100M online users it prints, per object class, what the platform limits: requests per
+// second, CPU seconds per second (one thread), CPU and subrequests per invocation, the time for a
+// broadcast to reach everyone, and the highest broadcast rate each scale holds. It exits 1 when a
+// row passes a limit, so defaults cannot drift past them unnoticed.
 import { readFileSync } from "node:fs";
+import { DEFAULTS } from "../src/edge/app/define-app.js";
 import { FAN_OUT_CONCURRENCY } from "../src/edge/registry/fan-out.js";
 import { shardOf } from "../src/edge/registry/shards.js";
 import type { Requests, Run } from "./scale-run.js";
 
-/** The platform's soft limit of one Durable Object (https://developers.cloudflare.com/durable-objects/platform/limits/). */
-const SOFT_LIMIT = 1000;
+/** The platform's limits (https://developers.cloudflare.com/durable-objects/platform/limits/, workers/platform/limits/). */
+const LIMIT = {
+  /** Half of a Durable Object's soft limit of about 1,000 requests per second. */
+  rps: 500,
+  /** One thread: at most half of it busy. */
+  cpuPerSecond: 0.5,
+  /** The default CPU time of one invocation, ms. */
+  cpuMsPerInvocation: 30_000,
+  /** The default subrequests of one invocation. */
+  subrequests: 10_000,
+};
+
+/** The scales of issue 18: online users and sign-ins per second (as many sign-outs). */
+const SCALES = [
+  { users: 1e6, signins: 1e4 },
+  { users: 1e7, signins: 1e4 },
+  { users: 1e8, signins: 1e5 },
+];
+
+/** Broadcast intervals the model states, in seconds: the shortest one a scale holds is printed. */
+const INTERVALS = [0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600];
+
+/** Lobbies with sockets: every broadcast calls each (the default lobbyShards). */
+const LOBBIES = DEFAULTS.lobbyShards;
 
 function args() {
-  const a = { file: "docs/scale-run.json", users: 10_000_000, signins: 10_000, broadcasts: 1, shards: 64, flush: 250 };
+  const a = {
+    file: "docs/scale-run.json",
+    batch: DEFAULTS.fanOutBatch,
+    latency: 10,
+    shards: 0,
+    flush: 0,
+    broadcasts: 0,
+  };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -33,74 +63,172 @@ function hashSkew(shards: number): number {
   return Math.max(...counts) / (n / shards);
 }
 
-function main(): void {
-  const a = args();
-  const bench = JSON.parse(readFileSync(a.file, "utf8")) as { date: string; runs: Run[] };
+/** What the bench measured, per operation and per call (ms of CPU). */
+function measured(file: string) {
+  const bench = JSON.parse(readFileSync(file, "utf8")) as { date: string; runs: Run[] };
   const ours = bench.runs.filter((r) => r.design === "ours");
-  if (ours.length === 0 || !ours[0]?.signInRequests) throw new Error(`${a.file}: no run of ours with metrics`);
+  if (ours.length === 0 || !ours[0]?.signInRequests) throw new Error(`${file}: no run of ours with metrics`);
   const mean = (f: (r: Run) => number) => ours.reduce((n, r) => n + f(r), 0) / ours.length;
   const per = (q: keyof Requests, phase: "signInRequests" | "closeRequests") =>
     mean((r) => (r[phase] as Requests)[q] / r.users);
+  const reqPerSignIn =
+    1 + per("user", "signInRequests") + per("shard", "signInRequests") + per("global", "signInRequests");
+  const cpuPerRequest = mean((r) => r.cpuMsPerSignIn) / reqPerSignIn;
+  const cpuCall = mean((r) => r.cpuMsPerShardRequest ?? cpuPerRequest);
+  return {
+    date: bench.date.slice(0, 10),
+    users: ours[0].users,
+    shardPerOp: (per("shard", "signInRequests") + per("shard", "closeRequests")) / 2,
+    cpuPerRequest,
+    /** One registry request made alone, caller and callee together: an upper bound on one call of a fan-out. */
+    cpuCall,
+    cpuGlobal: mean((r) => r.cpuMsPerGlobalRequest ?? cpuPerRequest),
+    /** A shard's read of one row of its users' table (an older run without it: a whole call, an upper bound). */
+    cpuRow: mean((r) => r.cpuMsPerScannedRow ?? cpuCall),
+  };
+}
+type Measured = ReturnType<typeof measured>;
 
-  // Measured per operation (each user object's own requests are its own; shards and the global object are shared).
-  const shardPerSignIn = per("shard", "signInRequests");
-  const shardPerClose = per("shard", "closeRequests");
-  const userPerSignIn = per("user", "signInRequests");
-  // How much busier the busiest shard is than the mean: the hash's spread of 1M uids over the shards
-  // (at bench size, ~30 users a shard, the busiest one's excess is chance, not the hash).
-  const skew = hashSkew(a.shards);
-  const cpuPerSignIn = mean((r) => r.cpuMsPerSignIn);
-  const cpuPerDelivery = mean((r) => r.cpuMsPerBroadcast / r.users);
-  // CPU per request: a sign-in's server CPU over the requests it made (Worker fetch + user object + shard + global).
-  const reqPerSignIn = 1 + userPerSignIn + shardPerSignIn + per("global", "signInRequests");
-  const cpuPerRequest = cpuPerSignIn / reqPerSignIn;
-  // One registry request made alone (caller and callee together: an upper bound on the callee's CPU).
-  const cpuShard = mean((r) => r.cpuMsPerShardRequest ?? cpuPerRequest);
-  const cpuGlobal = mean((r) => r.cpuMsPerGlobalRequest ?? cpuPerRequest);
+/**
+ * The tree a fan-out over n targets makes (fan-out-tree.ts): the calls of its root invocation, of
+ * an invocation at the bottom, the slice objects below the root and their tiers.
+ */
+function tree(n: number, batch: number): { rootCalls: number; leafCalls: number; slices: number; tiers: number } {
+  if (n <= batch) return { rootCalls: n, leafCalls: n, slices: 0, tiers: 0 };
+  const count = Math.min(batch, Math.ceil(n / batch));
+  const below = tree(Math.ceil(n / count), batch);
+  return { rootCalls: count, leafCalls: below.leafCalls, slices: count * (1 + below.slices), tiers: 1 + below.tiers };
+}
 
-  // The model: S sign-ins/s and as many sign-outs or closes (steady state), B broadcasts/s.
-  const S = a.signins;
-  const shardLoad = ((S * shardPerSignIn + S * shardPerClose) / a.shards) * skew + a.broadcasts;
-  // Under sustained load every shard spends its push budget: at most one push per flush interval.
-  const globalLoad = a.shards * (1000 / a.flush) + a.broadcasts;
-  const usersPerShard = a.users / a.shards;
-  const million = 1_000_000 / a.shards;
-  // A shard calls its users FAN_OUT_CONCURRENCY at a time; its time is bounded below by its own CPU per call.
-  // A shard's own cost per outgoing call is at most one registry request's (caller and callee together).
-  const broadcastMillion = (latencyMs: number) =>
-    Math.max(million * cpuShard, (million / FAN_OUT_CONCURRENCY) * latencyMs) / 1000;
+interface Row {
+  object: string;
+  rps: number;
+  cpuPerSecond: number;
+  cpuMsPerInvocation: number;
+  subrequests: number;
+}
 
-  const pct = (x: number) => `${((x / SOFT_LIMIT) * 100).toFixed(0)}%`;
-  const f = (x: number, d = 1) => x.toFixed(d);
-  console.log(`Model from ${a.file} (bench run of ${bench.date.slice(0, 10)}, ${ours[0].users} users):`);
-  console.log(
-    `measured: per sign-in ${f(shardPerSignIn, 2)} shard requests, per close ${f(shardPerClose, 2)}; ` +
-      `busiest shard ${f(skew, 3)}x the mean (hash spread of 1M uids); server CPU ${f(cpuPerSignIn, 2)} ms per sign-in ` +
-      `(${f(cpuPerRequest, 2)} ms per request, the local WebSocket upgrade included), ${f(cpuShard, 3)} ms per shard request, ` +
-      `${f(cpuGlobal, 3)} ms per global request, ${f(cpuPerDelivery, 3)} ms per broadcast delivery end to end`,
+/** One scale at `perSecond` broadcasts: each object class's load, and the broadcast's time to everyone. */
+function scale(
+  m: Measured,
+  s: { users: number; signins: number; shards: number; flush: number },
+  batch: number,
+  latency: number,
+) {
+  const skew = hashSkew(s.shards);
+  const online = (s.users / s.shards) * skew; // the busiest shard's online users
+  const shardTree = tree(online, batch);
+  const rootTree = tree(s.shards + LOBBIES, batch);
+  // Per broadcast, CPU ms of one invocation of each object that takes part in it.
+  const shardCast = online * m.cpuRow + shardTree.rootCalls * m.cpuCall;
+  const sliceCast = shardTree.leafCalls * m.cpuCall;
+  const globalCast = rootTree.rootCalls * m.cpuCall;
+  const userCast = m.cpuPerRequest;
+  // Sustained load without broadcasts: sign-ins and as many closes; each shard pushes at most once per flush.
+  const shardBase = ((2 * s.signins * m.shardPerOp) / s.shards) * skew;
+  const globalBase = s.shards * (1000 / s.flush);
+  const userBase = 2 / 60; // a sign-in and a close a minute at most, for an active user
+  const classes = [
+    {
+      object: "registry shard",
+      base: shardBase,
+      baseCpu: shardBase * m.cpuCall,
+      cast: shardCast,
+      calls: shardTree.rootCalls,
+    },
+    {
+      object: "global object",
+      base: globalBase,
+      baseCpu: globalBase * m.cpuGlobal,
+      cast: globalCast,
+      calls: rootTree.rootCalls,
+    },
+    ...(shardTree.slices > 0
+      ? [{ object: "slice object", base: 0, baseCpu: 0, cast: sliceCast, calls: shardTree.leafCalls }]
+      : []),
+    { object: "user object", base: userBase, baseCpu: userBase * m.cpuPerRequest, cast: userCast, calls: 1 },
+  ];
+  // The highest rate every object holds: within half the soft limit and half its thread.
+  const most = Math.min(
+    ...classes.map((c) => Math.min(LIMIT.rps - c.base, ((LIMIT.cpuPerSecond - c.baseCpu / 1000) * 1000) / c.cast)),
   );
-  console.log();
+  const interval = INTERVALS.find((i) => 1 / i <= most) ?? Number.POSITIVE_INFINITY;
+  // Time to everyone: each tier issues its calls and waits for the slowest; leaf calls go 64 at a time.
+  const leaf = (calls: number) => Math.max(calls * m.cpuCall, Math.ceil(calls / FAN_OUT_CONCURRENCY) * latency);
+  const shardTime =
+    online * m.cpuRow +
+    (shardTree.slices > 0
+      ? shardTree.rootCalls * m.cpuCall + shardTree.tiers * latency + leaf(shardTree.leafCalls)
+      : leaf(online));
+  // Shards are called 64 at a time, each call lasting that shard's whole part (by the global object,
+  // or by its slice objects, which it calls all at once).
+  const waves = Math.ceil(rootTree.leafCalls / FAN_OUT_CONCURRENCY);
+  const broadcastMs = globalCast + rootTree.tiers * latency + waves * (latency + shardTime);
+  return { skew, online, shardTree, interval, most, broadcastMs, classes };
+}
+
+function main(): void {
+  const a = args();
+  const m = measured(a.file);
+  const f = (x: number, d = 1) => x.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
+  console.log(`Model from ${a.file} (bench run of ${m.date}, ${m.users} users):`);
   console.log(
-    `At ${(a.users / 1e6).toFixed(0)}M users, ${S} sign-ins/s (and ${S} sign-outs/s), ${a.broadcasts} broadcast/s, registryShards ${a.shards}, sizeFlushMs ${a.flush}:`,
+    `measured: ${f(m.shardPerOp, 2)} shard requests per sign-in or close; CPU ${f(m.cpuCall, 3)} ms per registry request ` +
+      `(one call of a fan-out, caller and callee: an upper bound), ${f(m.cpuGlobal, 3)} ms per global request, ` +
+      `${f(m.cpuRow * 1000, 2)} µs per row a shard reads, ${f(m.cpuPerRequest, 2)} ms per request of a sign-in (user objects, the local upgrade included)`,
   );
-  console.log();
   console.log(
-    "| object | requests/s (busiest) | of the 1,000/s soft limit | CPU ms per second (measured ms/request) |",
+    `assumed: ${a.latency} ms per call between objects; fanOutBatch ${a.batch}; limits per object: ${LIMIT.rps} requests/s, ` +
+      `${LIMIT.cpuPerSecond} CPU s/s, ${f(LIMIT.cpuMsPerInvocation / 1000, 0)} s CPU and ${f(LIMIT.subrequests, 0)} subrequests per invocation`,
   );
-  console.log("|---|---|---|---|");
-  console.log(`| registry shard | ${f(shardLoad, 0)} | ${pct(shardLoad)} | ${f(shardLoad * cpuShard, 0)} |`);
-  console.log(`| global object | ${f(globalLoad, 0)} | ${pct(globalLoad)} | ${f(globalLoad * cpuGlobal, 0)} |`);
-  const userLoad = a.broadcasts + 2 / 60; // its broadcasts, and a sign-in and a close a minute at most for an active user
-  console.log(
-    `| user object | ${f(userLoad, 2)} | ${pct(userLoad)} | ${f(userLoad * cpuPerRequest, 2)} (upper bound) |`,
-  );
-  console.log();
-  console.log(
-    `Users per shard: ${f(usersPerShard, 0)}. A broadcast to 1M users: ${f(million, 0)} deliveries per shard, in parallel across shards: ` +
-      `${f(broadcastMillion(1), 1)} s at 1 ms per call, ${f(broadcastMillion(10), 1)} s at 10 ms, ${f(broadcastMillion(50), 1)} s at 50 ms ` +
-      `(the shard's CPU floor alone: ${f((million * cpuShard) / 1000, 1)} s; 1M x ${f(cpuPerDelivery, 3)} ms end to end ` +
-      `spread over ${a.shards} shards running in parallel: ${f((million * cpuPerDelivery) / 1000, 1)} s).`,
-  );
+  let passed = 0;
+  for (const sc of SCALES) {
+    // The settings each scale needs (or those given): shards under 40% of the soft limit from sign-ins
+    // alone, the global object's pushes under 40%, leaving room for broadcasts.
+    const shards = a.shards || 64 * Math.ceil((2 * sc.signins * m.shardPerOp * 1.05) / (0.4 * 1000) / 64);
+    const flush = a.flush || Math.max(DEFAULTS.sizeFlushMs, 250 * Math.ceil((shards * 1000) / (0.4 * 1000) / 250));
+    const r = scale(m, { ...sc, shards, flush }, a.batch, a.latency);
+    const perSecond = a.broadcasts || 1 / r.interval;
+    console.log();
+    console.log(
+      `${f(sc.users / 1e6, 0)}M online users, ${f(sc.signins, 0)} sign-ins/s and as many sign-outs; registryShards ${shards}, sizeFlushMs ${flush}: ` +
+        `${f(r.online, 0)} online users in the busiest shard (hash spread ${f(r.skew, 3)}x), ` +
+        `${r.shardTree.slices > 0 ? `handed to ${f(r.shardTree.slices, 0)} slice objects in ${r.shardTree.tiers} tier(s)` : "called by the shard itself"}. ` +
+        `Holds one broadcast every ${r.interval} s (at most ${f(r.most, 2)}/s); the table is at ${f(perSecond, 2)}/s. ` +
+        `A broadcast reaches everyone in ${f(r.broadcastMs / 1000, 2)} s.`,
+    );
+    console.log();
+    console.log("| object | requests/s | CPU s/s | CPU ms per invocation | subrequests per invocation | limits |");
+    console.log("|---|---|---|---|---|---|");
+    for (const c of r.classes) {
+      const row: Row = {
+        object: c.object,
+        rps: c.base + perSecond,
+        cpuPerSecond: (c.baseCpu + perSecond * c.cast) / 1000,
+        cpuMsPerInvocation: c.cast,
+        subrequests: c.calls,
+      };
+      const over = overLimits(row);
+      if (over.length > 0) passed++;
+      console.log(
+        `| ${row.object} | ${f(row.rps, 1)} | ${f(row.cpuPerSecond, 3)} | ${f(row.cpuMsPerInvocation, 1)} | ${f(row.subrequests, 0)} | ${over.length > 0 ? `PASSED: ${over.join(", ")}` : "within"} |`,
+      );
+    }
+  }
+  if (passed > 0) {
+    console.log(`\n${passed} row(s) pass a limit`);
+    process.exitCode = 1;
+  }
+}
+
+/** The limits a row passes. */
+function overLimits(r: Row): string[] {
+  const over: string[] = [];
+  if (r.rps > LIMIT.rps) over.push("requests/s");
+  if (r.cpuPerSecond > LIMIT.cpuPerSecond) over.push("CPU s/s");
+  if (r.cpuMsPerInvocation > LIMIT.cpuMsPerInvocation) over.push("CPU per invocation");
+  if (r.subrequests > LIMIT.subrequests) over.push("subrequests");
+  return over;
 }
 
 main();

@@ -12,7 +12,8 @@ export interface Requests {
   pushes: number;
 }
 
-export type Design = "ours" | "baseline";
+/** "split" is ours with a small fanOutBatch (bench/scale.ts SPLIT), so its broadcasts go through slice objects. */
+export type Design = "ours" | "baseline" | "split";
 
 export interface Run {
   design: Design;
@@ -29,8 +30,14 @@ export interface Run {
   /** ours only: CPU time of one registry shard request and one global push, made one after another. */
   cpuMsPerShardRequest?: number;
   cpuMsPerGlobalRequest?: number;
+  /** ours only: CPU time per row of a shard reading its users' table (bench/scale/app.ts /bench/scan). */
+  cpuMsPerScannedRow?: number;
   /** ours only: requests per phase, from /admin/metrics. */
   signInRequests?: Requests;
   broadcastRequests?: Requests;
   closeRequests?: Requests;
+  /** Sockets that did not get each broadcast exactly once (0 is the promise). */
+  notExactlyOnce?: number;
+  /** ours and split: the fan-out as /admin/metrics saw it after the broadcasts. */
+  fanOut?: { batchMax: number; tiersMax: number; sliceInvocationsPerBroadcast: number };
 }

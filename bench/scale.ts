@@ -1,10 +1,12 @@
-// npm run bench:scale [-- --users 2000 --concurrency 50 --rounds 3 --broadcasts 5 --only ours|baseline]
+// npm run bench:scale [-- --users 2000 --concurrency 50 --rounds 3 --broadcasts 5 --split 1 --only ours|baseline|split]
 //
 // Signs in N distinct users (each its own user object) on the local server
 // at concurrency C, holds them, broadcasts to all of them, then closes them;
 // once with sockizy-edge (the open-sign-in app of bench/scale/) and once
 // with the minimal hand-written design of bench/baseline/, in turns, each on
-// a fresh `wrangler dev` on 127.0.0.1. Prints rates, latencies, broadcast
+// a fresh `wrangler dev` on 127.0.0.1; with `--split 1` (the default) each
+// round also runs ours with fanOutBatch 50 (SPLIT), whose broadcasts go
+// through slice objects, and checks every socket got each broadcast once. Prints rates, latencies, broadcast
 // times, requests per object class (from /admin/metrics) and the server's
 // CPU time, and writes them to dist/bench-scale.json for
 // `npm run model:scale`. Loopback only; every wait has a deadline.
@@ -13,7 +15,7 @@ import WebSocket from "ws";
 import { toBase64Url } from "../src/protocol/control.js";
 import { clientPackets } from "../src/protocol/index.js";
 import { type LocalServer, startLocalServer } from "../test/support/local-server.js";
-import { groupCpuMs, median, percentile, requests, scrape } from "./measure.js";
+import { groupCpuMs, median, percentile, requests, type Scrape, scrape } from "./measure.js";
 import type { Design, Run } from "./scale-run.js";
 
 const ADMIN_SECRET = "bench-admin-secret";
@@ -25,9 +27,18 @@ interface Options {
   rounds: number;
   broadcasts: number;
   out: string;
+  /** 1: each round also runs the split design (SPLIT); 0: not. */
+  split: number;
   /** "both" (default), or one design alone (for looking at it, not for the ratio). */
   only: string;
 }
+
+/**
+ * The split run's options: fanOutBatch 50 and 8 shards, so each shard holds ~250 online users and
+ * hands them to 5 slice objects of 50: every delivery goes through a tier of slice objects
+ * (with 64 shards, ~31 users a shard would never pass 50).
+ */
+const SPLIT = { FAN_OUT_BATCH: "50", REGISTRY_SHARDS: "8" };
 
 function options(): Options {
   // 2,000 users by default (issue 7). On a loaded machine (2026-11-25, three runs) the minimal design's
@@ -38,6 +49,7 @@ function options(): Options {
     concurrency: 50,
     rounds: 3, // odd, so each design's median is one of its runs
     broadcasts: 5,
+    split: 1,
     out: "dist/bench-scale.json",
     only: "both",
   };
@@ -121,7 +133,7 @@ async function broadcast(server: LocalServer, held: Held[], design: Design, k: n
   const start = performance.now();
   const text = `broadcast ${k}`;
   const res =
-    design === "ours"
+    design !== "baseline"
       ? await fetch(`${server.url}/admin/text`, {
           method: "POST",
           headers: { Authorization: `Bearer ${ADMIN_SECRET}`, "Content-Type": "application/json" },
@@ -140,6 +152,25 @@ async function broadcast(server: LocalServer, held: Held[], design: Design, k: n
   return performance.now() - start;
 }
 
+/** Sockets whose count of broadcasts is not `broadcasts` once late deliveries had time to land (0: each got each once). */
+async function deliveredOtherThanOnce(held: Held[], broadcasts: number): Promise<number> {
+  await new Promise((r) => setTimeout(r, 500));
+  return held.filter((h) => h.texts !== broadcasts).length;
+}
+
+/** The fan-out between two scrapes around the broadcasts (docs/operations.md#metrics). */
+function fanOutSeen(after: Scrape, before: Scrape, broadcasts: number): Run["fanOut"] {
+  const slices = 'sockizy_fanout_invocations_total{object="slice"}';
+  return {
+    batchMax: after.get("sockizy_fanout_batch_max") ?? 0,
+    tiersMax: after.get("sockizy_fanout_tiers_max") ?? 0,
+    sliceInvocationsPerBroadcast: ((after.get(slices) ?? 0) - (before.get(slices) ?? 0)) / broadcasts,
+  };
+}
+
+const SCAN_ROWS = 5000;
+const SCANS = 200;
+
 /** CPU ms of one registry request, from the bench app's /bench/shard and /bench/global routes. */
 async function registryRequestCpu(server: LocalServer) {
   const n = 2000;
@@ -150,34 +181,45 @@ async function registryRequestCpu(server: LocalServer) {
     await res.text();
     return (groupCpuMs(server.pid) - c0) / n;
   };
-  return { cpuMsPerShardRequest: await time("/bench/shard"), cpuMsPerGlobalRequest: await time("/bench/global") };
+  const shard = await time("/bench/shard");
+  const global = await time("/bench/global");
+  // The read of a shard's part of a broadcast, per row: SCAN_ROWS rows read SCANS times.
+  await fetch(`${server.url}/bench/scan/fill?n=${SCAN_ROWS}`).then((r) => r.text());
+  const c0 = groupCpuMs(server.pid);
+  await fetch(`${server.url}/bench/scan?n=${SCANS}`).then((r) => r.text());
+  const cpuMsPerScannedRow = (groupCpuMs(server.pid) - c0) / (SCANS * SCAN_ROWS);
+  await fetch(`${server.url}/bench/scan/empty?n=${SCAN_ROWS}`).then((r) => r.text());
+  return { cpuMsPerShardRequest: shard, cpuMsPerGlobalRequest: global, cpuMsPerScannedRow };
 }
 
 async function run(design: Design, o: Options): Promise<Run> {
-  const config = design === "ours" ? "bench/scale/wrangler.toml" : "bench/baseline/wrangler.toml";
-  const server = await startLocalServer({}, 90_000, config);
+  const product = design !== "baseline";
+  const config = product ? "bench/scale/wrangler.toml" : "bench/baseline/wrangler.toml";
+  const server = await startLocalServer(design === "split" ? SPLIT : {}, 90_000, config);
   try {
     // Warm-up (not measured): code paths compiled, objects' classes loaded; its closes settled first.
     const warm = await signInAll(server, "warm", 50, 10);
     await closeAll(warm.held);
     await new Promise((r) => setTimeout(r, 2_000));
 
-    const m0 = design === "ours" ? await scrape(server, ADMIN_SECRET) : undefined;
+    const m0 = product ? await scrape(server, ADMIN_SECRET) : undefined;
     const c0 = groupCpuMs(server.pid);
     const s = await signInAll(server, "user", o.users, o.concurrency);
     const c1 = groupCpuMs(server.pid);
-    const m1 = design === "ours" ? await scrape(server, ADMIN_SECRET) : undefined;
+    const m1 = product ? await scrape(server, ADMIN_SECRET) : undefined;
 
     const times: number[] = [];
     for (let k = 0; k < o.broadcasts; k++) times.push(await broadcast(server, s.held, design, k));
     const c2 = groupCpuMs(server.pid);
-    const m2 = design === "ours" ? await scrape(server, ADMIN_SECRET) : undefined;
+    const notExactlyOnce = await deliveredOtherThanOnce(s.held, o.broadcasts);
+    const m2 = product ? await scrape(server, ADMIN_SECRET) : undefined;
 
     await closeAll(s.held);
     await new Promise((r) => setTimeout(r, 1_500)); // closes handled, pushes flushed
     const c3 = groupCpuMs(server.pid);
-    const m3 = design === "ours" ? await scrape(server, ADMIN_SECRET) : undefined;
+    const m3 = product ? await scrape(server, ADMIN_SECRET) : undefined;
     const perRequest = design === "ours" ? await registryRequestCpu(server) : {};
+    const fanOut = m1 && m2 ? fanOutSeen(m2, m1, o.broadcasts) : undefined;
 
     const tenth = Math.max(1, Math.floor(o.users / 10));
     const first = s.latency.slice(0, tenth);
@@ -194,6 +236,8 @@ async function run(design: Design, o: Options): Promise<Run> {
       cpuMsPerSignIn: (c1 - c0) / o.users,
       cpuMsPerBroadcast: (c2 - c1) / o.broadcasts,
       cpuMsPerClose: (c3 - c2) / o.users,
+      notExactlyOnce,
+      ...(fanOut ? { fanOut } : {}),
       ...perRequest,
       ...(m0 && m1 && m2 && m3
         ? {
@@ -226,8 +270,16 @@ function print(r: Run, o: Options): void {
       `server CPU ${r.cpuMsPerSignIn.toFixed(2)} ms/sign-in` +
       (r.cpuMsPerShardRequest === undefined
         ? ""
-        : `, ${r.cpuMsPerShardRequest.toFixed(3)} ms/shard request, ${(r.cpuMsPerGlobalRequest ?? 0).toFixed(3)} ms/global request`),
+        : `, ${r.cpuMsPerShardRequest.toFixed(3)} ms/shard request, ${(r.cpuMsPerGlobalRequest ?? 0).toFixed(3)} ms/global request, ` +
+          `${((r.cpuMsPerScannedRow ?? 0) * 1000).toFixed(2)} µs/row read`),
   );
+  if (r.fanOut) {
+    const f = r.fanOut;
+    console.log(
+      `         fan-out: at most ${f.batchMax} calls per invocation, ${f.tiersMax} tiers, ${f.sliceInvocationsPerBroadcast} slice invocations per broadcast; ` +
+        `server CPU ${r.cpuMsPerBroadcast.toFixed(0)} ms/broadcast; sockets that did not get each broadcast exactly once: ${r.notExactlyOnce}`,
+    );
+  }
   if (r.signInRequests) {
     const q = r.signInRequests;
     const per1000 = (x: number) => ((x / r.users) * 1000).toFixed(0);
@@ -245,9 +297,11 @@ async function main(): Promise<void> {
   );
   const runs: Run[] = [];
   const rounds: { rate: number; broadcast: number }[] = [];
+  const splitRounds: { broadcast: number; cpu: number }[] = [];
   for (let round = 0; round < o.rounds; round++) {
     // ABBA...: each design goes first in every other round, so a drift of the machine's speed cancels out.
-    const order = round % 2 === 0 ? (["ours", "baseline"] as const) : (["baseline", "ours"] as const);
+    const order: Design[] = round % 2 === 0 ? ["ours", "baseline"] : ["baseline", "ours"];
+    if (o.split) order.push("split");
     const pair: Partial<Record<Design, Run>> = {};
     for (const design of order.filter((d) => o.only === "both" || o.only === d)) {
       const r = await run(design, o);
@@ -261,9 +315,15 @@ async function main(): Promise<void> {
         broadcast: pair.ours.broadcastMs / pair.baseline.broadcastMs,
       });
     }
+    if (pair.ours && pair.split) {
+      splitRounds.push({
+        broadcast: pair.split.broadcastMs / pair.ours.broadcastMs,
+        cpu: pair.split.cpuMsPerBroadcast / pair.ours.cpuMsPerBroadcast,
+      });
+    }
   }
   if (o.only !== "both") return;
-  const file = { date: new Date().toISOString(), options: o, runs, rounds };
+  const file = { date: new Date().toISOString(), options: o, runs, rounds, splitRounds };
   writeFileSync(o.out, `${JSON.stringify(file, null, 2)}\n`);
   console.log(`(written to ${o.out}; npm run model:scale -- ${o.out} recomputes docs/scale.md's table)`);
   // Each round's two runs ran back to back, so their ratio is the least touched by the machine's
@@ -272,6 +332,14 @@ async function main(): Promise<void> {
   console.log(
     `per round: sign-in rate ${rounds.map((r) => f(r.rate)).join(" ")}; broadcast ${rounds.map((r) => f(r.broadcast)).join(" ")}`,
   );
+  if (splitRounds.length > 0) {
+    const missed = runs.filter((r) => r.design === "split").reduce((n, r) => n + (r.notExactlyOnce ?? 0), 0);
+    console.log(
+      `split (fanOutBatch ${SPLIT.FAN_OUT_BATCH}, registryShards ${SPLIT.REGISTRY_SHARDS}) vs ours: broadcast ` +
+        `${f(median(splitRounds.map((r) => r.broadcast)))}, server CPU per broadcast ${f(median(splitRounds.map((r) => r.cpu)))} ` +
+        `(medians of rounds); sockets that did not get each broadcast exactly once: ${missed}`,
+    );
+  }
   const rate = median(rounds.map((r) => r.rate));
   const bcast = median(rounds.map((r) => r.broadcast));
   console.log(`scale vs minimal DO: sign-in rate ${rate.toFixed(2)}x, broadcast ${bcast.toFixed(2)}x`);

@@ -86,5 +86,12 @@ describe("GET /admin/metrics", () => {
     for (const cls of ["UserObject", "LobbyObject", "RegistryShard", "RegistryGlobal"]) {
       expect(grew("sockizy_requests_total", { class: cls })).toBeGreaterThan(0);
     }
+    // The seed's default fanOutBatch (1,000) is far above this: no slice objects, two tiers (global -> shards -> users).
+    expect(after.types.get("sockizy_fanout_batch_max")).toBe("gauge");
+    expect(after.value("sockizy_fanout_batch_max")).toBeGreaterThan(0);
+    expect(after.value("sockizy_fanout_batch_max")).toBeLessThanOrEqual(1_000);
+    expect(after.value("sockizy_fanout_tiers_max")).toBe(2);
+    expect(grew("sockizy_fanout_invocations_total", { object: "all" })).toBeGreaterThanOrEqual(3);
+    expect(after.value("sockizy_fanout_invocations_total", { object: "slice" })).toBe(0);
   });
 });

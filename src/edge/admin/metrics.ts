@@ -18,13 +18,25 @@ export const C = {
   broadcasts: "broadcasts",
   broadcastFailures: "broadcast_failures",
   pushes: "size_pushes",
+  fanOutInvocations: "fanout_invocations",
+  fanOutSlices: "fanout_slice_invocations",
+  fanOutBatchMax: "max:fanout_batch",
+  fanOutTiersMax: "max:fanout_tiers",
 } as const;
+
+/** A counter named `max:...` keeps the largest value it was given, not the sum (a gauge of the most ever seen). */
+export const MAXIMUM_PREFIX = "max:";
+
+/** A counter's value after adding `by` to `was`: the sum, or for a maximum the larger. */
+export function combine(name: string, was: number, by: number): number {
+  return name.startsWith(MAXIMUM_PREFIX) ? Math.max(was, by) : was + by;
+}
 
 export type ObjectClass = "UserObject" | "LobbyObject" | "RegistryShard" | "RegistryGlobal";
 export type SignInMetric = "ok" | "cap" | "bad" | "error" | "resume_refused" | "limited";
 
 export function bump(counters: Counters, name: string, by = 1): void {
-  counters[name] = (counters[name] ?? 0) + by;
+  counters[name] = combine(name, counters[name] ?? 0, by);
 }
 
 export function addCounters(into: Counters, from: Counters | undefined): void {
@@ -73,8 +85,11 @@ export function prometheus(m: MetricsSnapshot): string {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const [labels, value] of rows) out.push(`${name}${labels} ${value}`);
   };
+  /** A metric of one sample, without labels. */
+  const one = (name: string, type: "gauge" | "counter", help: string, value: number) =>
+    metric(name, type, help, [["", value]]);
   const counter = (name: string) => all[name] ?? 0;
-  metric("sockizy_users", "gauge", "Users holding sessions (size), as the global object knows it.", [["", m.size]]);
+  one("sockizy_users", "gauge", "Users holding sessions (size), as the global object knows it.", m.size);
   metric("sockizy_sockets", "gauge", "Open sockets, bound to a uid or anonymous.", [
     ['{kind="bound"}', bound],
     ['{kind="anonymous"}', anonymous],
@@ -94,15 +109,45 @@ export function prometheus(m: MetricsSnapshot): string {
       counter(C.signIn(o)),
     ]),
   );
-  metric("sockizy_broadcasts_total", "counter", "Broadcasts (io.text/json/emit, io.session.emit()).", [
-    ["", counter(C.broadcasts)],
-  ]);
-  metric("sockizy_broadcast_failures_total", "counter", "Object deliveries of a broadcast that failed or timed out.", [
-    ["", counter(C.broadcastFailures)],
-  ]);
-  metric("sockizy_size_pushes_total", "counter", "Count pushes from registry shards to the global object.", [
-    ["", counter(C.pushes)],
-  ]);
+  one(
+    "sockizy_broadcasts_total",
+    "counter",
+    "Broadcasts (io.text/json/emit, io.session.emit()).",
+    counter(C.broadcasts),
+  );
+  one(
+    "sockizy_broadcast_failures_total",
+    "counter",
+    "Object deliveries of a broadcast that failed or timed out.",
+    counter(C.broadcastFailures),
+  );
+  one(
+    "sockizy_fanout_batch_max",
+    "gauge",
+    "The most calls one invocation made in one fan-out (broadcasts and scrapes), at most fanOutBatch.",
+    counter(C.fanOutBatchMax),
+  );
+  one(
+    "sockizy_fanout_tiers_max",
+    "gauge",
+    "The most tiers of invocations one fan-out went through.",
+    counter(C.fanOutTiersMax),
+  );
+  metric(
+    "sockizy_fanout_invocations_total",
+    "counter",
+    "Invocations that made calls in a fan-out, by object: the global object, shards, slice objects.",
+    [
+      ['{object="all"}', counter(C.fanOutInvocations)],
+      ['{object="slice"}', counter(C.fanOutSlices)],
+    ],
+  );
+  one(
+    "sockizy_size_pushes_total",
+    "counter",
+    "Count pushes from registry shards to the global object.",
+    counter(C.pushes),
+  );
   metric(
     "sockizy_requests_total",
     "counter",
@@ -118,6 +163,6 @@ export function prometheus(m: MetricsSnapshot): string {
     "Requests handled per registry shard.",
     m.shards.map((s) => [`{shard="${s.shard}"}`, s.counters[C.requests("RegistryShard")] ?? 0]),
   );
-  metric("sockizy_scrape_unreachable", "gauge", "Objects that did not answer this scrape.", [["", m.unreachable]]);
+  one("sockizy_scrape_unreachable", "gauge", "Objects that did not answer this scrape.", m.unreachable);
   return `${out.join("\n")}\n`;
 }

@@ -118,6 +118,14 @@ export interface AppOptions<P extends PacketMaps, K extends keyof ReceiveMap<P> 
   /** How long a broadcast waits for one object before counting it failed, in ms. Default 5 s. */
   readonly broadcastTimeoutMs?: number;
   /**
+   * The most calls one invocation of any object makes in one fan-out (a
+   * broadcast, a scrape): a larger set is handed in slices to relay objects,
+   * a tree of slices, so the CPU time and subrequests of one invocation stay
+   * bounded at any number of users (docs/scale.md#fan-out-bounded-per-invocation).
+   * At least 2 (one call cannot reach two objects). Default 1,000.
+   */
+  readonly fanOutBatch?: number;
+  /**
    * A socket of a sockizy client (it heartbeats: `#ping` every 25 s,
    * docs/client.md#heartbeat) whose last ping the runtime answered longer ago than this,
    * in ms, is gone: the audit, or a sign-in the cap would refuse, closes and
@@ -147,6 +155,7 @@ export interface App<P extends PacketMaps = PacketMaps> {
   readonly registryShards: number;
   readonly sizeFlushMs: number;
   readonly broadcastTimeoutMs: number;
+  readonly fanOutBatch: number;
   readonly heartbeatTimeoutMs: number;
   readonly lobbyCapacity: number;
   readonly limits: Limits;
@@ -163,6 +172,7 @@ export const DEFAULTS = {
   registryShards: 64,
   sizeFlushMs: 250,
   broadcastTimeoutMs: 5_000,
+  fanOutBatch: 1_000,
   heartbeatTimeoutMs: 45_000,
   lobbyCapacity: 30_000,
 } as const;
@@ -221,6 +231,7 @@ export function defineApp<
     registryShards: whole("registryShards", options.registryShards ?? DEFAULTS.registryShards),
     sizeFlushMs: whole("sizeFlushMs", options.sizeFlushMs ?? DEFAULTS.sizeFlushMs),
     broadcastTimeoutMs: whole("broadcastTimeoutMs", options.broadcastTimeoutMs ?? DEFAULTS.broadcastTimeoutMs),
+    fanOutBatch: fanOutBatch(options.fanOutBatch ?? DEFAULTS.fanOutBatch),
     heartbeatTimeoutMs: whole("heartbeatTimeoutMs", options.heartbeatTimeoutMs ?? DEFAULTS.heartbeatTimeoutMs),
     lobbyCapacity: whole("lobbyCapacity", Math.min(options.lobbyCapacity ?? DEFAULTS.lobbyCapacity, 32_768)),
     limits: resolveLimits(options.limits as LimitOptions<unknown> | false | undefined),
@@ -231,5 +242,13 @@ export function defineApp<
 /** A whole number of at least 1, or a RangeError naming the option. */
 function whole(name: string, value: number): number {
   if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`${name} must be a whole number of at least 1`);
+  return value;
+}
+
+/** A fan-out batch: whole, and at least 2, since a slice handed on must be smaller than the set it came from. */
+function fanOutBatch(value: number): number {
+  if (!(Number.isInteger(value) && value >= 2)) {
+    throw new RangeError("fanOutBatch must be a whole number of at least 2 (one call cannot reach two objects)");
+  }
   return value;
 }

@@ -16,7 +16,16 @@ export const FAN_OUT_CONCURRENCY = 64;
 export async function fanOut<T>(
   items: readonly T[],
   call: (item: T) => Promise<unknown>,
-  { timeoutMs, concurrency = FAN_OUT_CONCURRENCY }: { timeoutMs: number; concurrency?: number },
+  {
+    timeoutMs,
+    concurrency = FAN_OUT_CONCURRENCY,
+    onFailed,
+  }: {
+    timeoutMs: number;
+    concurrency?: number;
+    /** Told of each item whose call failed or timed out (a slice counts its targets). */
+    onFailed?: (item: T) => void;
+  },
 ): Promise<FanOutResult> {
   const result: FanOutResult = { ok: 0, failed: 0 };
   const deadlines = new Deadlines(timeoutMs);
@@ -29,6 +38,7 @@ export async function fanOut<T>(
         result.ok++;
       } catch (e) {
         result.failed++;
+        onFailed?.(item);
         console.error("sockizy-edge: fan-out call failed:", e instanceof Error ? e.message : e);
       }
     }
@@ -39,12 +49,6 @@ export async function fanOut<T>(
     deadlines.stop();
   }
   return result;
-}
-
-/** Adds the results of a level below to this level's. */
-export function addResults(into: FanOutResult, from: FanOutResult): void {
-  into.ok += from.ok;
-  into.failed += from.failed;
 }
 
 /**

@@ -4,19 +4,13 @@
 // root of the broadcast tree: global -> shards -> user objects, and
 // global -> lobbies.
 
-import { C, type LobbyStats, type MetricsSnapshot, type ShardStats } from "../admin/metrics.js";
+import { C, type MetricsSnapshot } from "../admin/metrics.js";
 import type { App } from "../app/define-app.js";
-import type { Frame, ShardCounts } from "../rpc/contracts.js";
+import type { Ask, Frame, ShardCounts, Target, TreeResult } from "../rpc/contracts.js";
 import type { Env } from "../rpc/env.js";
-import { lobbyStub, shardStub } from "../rpc/names.js";
-import { addResults, type FanOutResult, fanOut } from "./fan-out.js";
+import { GLOBAL_NAME } from "../rpc/names.js";
+import { fanOutTree } from "./fan-out-tree.js";
 import type { RegistryStore } from "./store.js";
-
-/**
- * How long the root waits for a shard's whole fan-out, as a multiple of
- * broadcastTimeoutMs (a shard waits that long for each of its objects).
- */
-const SHARD_TIMEOUT_FACTOR = 4;
 
 export class RegistryGlobal {
   private readonly sql: SqlStorage;
@@ -85,70 +79,59 @@ export class RegistryGlobal {
     return this.total;
   }
 
-  broadcast(frame: Frame): Promise<FanOutResult> {
-    return this.tree(
-      "online",
-      (shard) => shardStub(this.env, shard).shardBroadcast(shard, frame),
-      (lobby) => lobbyStub(this.env, lobby).sendAll(frame),
-    );
+  broadcast(frame: Frame): Promise<TreeResult> {
+    return this.tree({ frame }, true);
   }
 
-  sessionEmitAll(message: unknown): Promise<FanOutResult> {
-    // Lobbies hold no sessions. A user whose sockets are all relayed holds a session but no
-    // online object (its holder delivers its frames), so session events go by `users`.
-    return this.tree("users", (shard) => shardStub(this.env, shard).shardSessionEmit(shard, message));
+  sessionEmitAll(message: unknown): Promise<TreeResult> {
+    // Lobbies hold no sessions.
+    return this.tree({ session: message }, false);
   }
 
   /**
    * One broadcast: every shard with an online user and (for frames) every
-   * lobby with a socket, in parallel and bounded; each shard fans out to
-   * its users the same way. A failure is counted, never thrown.
+   * lobby with a socket, bounded per invocation (fan-out-tree.ts); each shard
+   * fans out to its users the same way. A failure is counted, never thrown.
    */
-  private async tree(
-    holding: "online" | "users",
-    toShard: (shard: number) => Promise<FanOutResult>,
-    toLobby?: (lobby: number) => Promise<void>,
-  ): Promise<FanOutResult> {
+  private async tree(ask: Ask, lobbies: boolean): Promise<TreeResult> {
     this.store.count(C.requests("RegistryGlobal"));
-    // The shards that said they have online users (a frame) or sessions (a session event): a
-    // shard pushes its first of either at once, before that user's sign-in is answered
-    // (shard.ts `setUser`), so none is missed, and a broadcast costs one call per shard that has
-    // someone to reach, not one per configured shard.
+    // The shards that said they have online users (for a frame) or users with a session (for a
+    // session emit: a user bound by relay has a session and no socket in its own object): a shard
+    // pushes its first of either at once, before that user's sign-in is answered (shard.ts
+    // `setUser`), so none is missed, and a broadcast costs one call per such shard, not one per
+    // configured shard.
+    const holding = "frame" in ask ? "online" : "users";
     const shards = this.sql.exec<{ shard: number }>(`SELECT shard FROM shards WHERE ${holding} > 0`).toArray();
-    const total: FanOutResult = { ok: 0, failed: 0 };
-    const timeoutMs = this.app.broadcastTimeoutMs;
-    const viaShards = fanOut(shards, async ({ shard }) => addResults(total, await toShard(shard)), {
-      timeoutMs: timeoutMs * SHARD_TIMEOUT_FACTOR,
-    });
-    const lobbies = toLobby ? this.sql.exec<{ shard: number }>("SELECT shard FROM lobbies").toArray() : [];
-    const viaLobbies = fanOut(lobbies, ({ shard }) => (toLobby as (l: number) => Promise<void>)(shard), { timeoutMs });
-    const [s, l] = await Promise.all([viaShards, viaLobbies]);
-    // A shard that failed as a whole counts once; its users are not known here.
-    total.failed += s.failed;
-    addResults(total, l);
+    const targets: Target[] = shards.map(({ shard }) => ({ shard }));
+    const withSockets = lobbies ? this.sql.exec<{ shard: number }>("SELECT shard FROM lobbies").toArray() : [];
+    for (const { shard } of withSockets) targets.push({ lobby: shard });
+    const total = await this.fanOut(targets, ask);
     this.store.count(C.broadcasts);
     this.store.count(C.broadcastFailures, total.failed);
     return total;
   }
 
+  /** A fan-out rooted here, and what its invocations did, for /admin/metrics (docs/operations.md#metrics). */
+  private async fanOut(targets: Target[], ask: Ask): Promise<TreeResult> {
+    const r = await fanOutTree(this.env, this.app, GLOBAL_NAME, targets, ask);
+    this.store.count(C.fanOutInvocations, r.invocations);
+    this.store.count(C.fanOutSlices, r.slices);
+    this.store.count(C.fanOutBatchMax, r.batchMax);
+    this.store.count(C.fanOutTiersMax, r.tiers);
+    return r;
+  }
+
   /** Everything /admin/metrics shows: this object's figures and every shard's and lobby's. */
   async metrics(): Promise<MetricsSnapshot> {
     this.store.count(C.requests("RegistryGlobal"));
-    const known = this.sql.exec<{ shard: number }>("SELECT shard FROM shards").toArray();
-    const shards: ShardStats[] = [];
-    const lobbies: LobbyStats[] = [];
-    const timeoutMs = this.app.broadcastTimeoutMs;
-    const a = await fanOut(
-      known,
-      async ({ shard }) => shards.push(await shardStub(this.env, shard).shardStats(shard)),
-      {
-        timeoutMs,
-      },
-    );
-    const lobbyIds = Array.from({ length: this.app.lobbyShards }, (_, i) => i);
-    const b = await fanOut(lobbyIds, async (i) => lobbies.push(await lobbyStub(this.env, i).stats()), { timeoutMs });
+    const targets: Target[] = this.sql
+      .exec<{ shard: number }>("SELECT shard FROM shards")
+      .toArray()
+      .map(({ shard }) => ({ shard }));
+    for (let lobby = 0; lobby < this.app.lobbyShards; lobby++) targets.push({ lobby });
+    const { shards, lobbies, failed } = await this.fanOut(targets, { stats: true });
     shards.sort((x, y) => x.shard - y.shard);
     lobbies.sort((x, y) => x.shard - y.shard);
-    return { size: this.total, shards, lobbies, counters: this.store.counters(), unreachable: a.failed + b.failed };
+    return { size: this.total, shards, lobbies, counters: this.store.counters(), unreachable: failed };
   }
 }

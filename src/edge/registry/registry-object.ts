@@ -1,27 +1,39 @@
-// The REGISTRY binding's class. One class, two roles, told apart by the
+// The REGISTRY binding's class. One class, three roles, told apart by the
 // object's name (docs/scale.md#size-from-the-shards): "global" knows `size` and roots
 // broadcasts (global.ts); "shard-N" counts the users whose uid
-// hashes to N (shard.ts). One binding, so a deployment declares
+// hashes to N (shard.ts); "fanout:<path>" carries a slice of a fan-out and
+// keeps nothing (fan-out-tree.ts). One binding, so a deployment declares
 // the same three classes whatever the number of shards.
 import { DurableObject } from "cloudflare:workers";
 import type { Counters, MetricsSnapshot, ShardStats } from "../admin/metrics.js";
 import type { App, Uid } from "../app/define-app.js";
-import type { Frame, GlobalRpc, ShardCounts, ShardRpc, UserState } from "../rpc/contracts.js";
+import type {
+  Ask,
+  Frame,
+  GlobalRpc,
+  ShardCounts,
+  ShardRpc,
+  SliceRpc,
+  Target,
+  TreeResult,
+  UserState,
+} from "../rpc/contracts.js";
 import type { Env } from "../rpc/env.js";
-import type { FanOutResult } from "./fan-out.js";
+import { fanOutTree } from "./fan-out-tree.js";
 import { RegistryGlobal } from "./global.js";
 import { RegistryShard } from "./shard.js";
 import { RegistryStore } from "./store.js";
 
 export function registryObjectClass(app: App) {
-  return class RegistryObject extends DurableObject<Env> implements ShardRpc, GlobalRpc {
-    private readonly store: RegistryStore;
+  return class RegistryObject extends DurableObject<Env> implements ShardRpc, GlobalRpc, SliceRpc {
     private shardRole: RegistryShard | undefined;
     private globalRole: RegistryGlobal | undefined;
 
-    constructor(ctx: DurableObjectState, env: Env) {
-      super(ctx, env);
-      this.store = new RegistryStore(ctx.storage);
+    /** Made at first use: a slice object keeps nothing, and must not even create tables. */
+    private storeOfRole: RegistryStore | undefined;
+    private get store(): RegistryStore {
+      this.storeOfRole ??= new RegistryStore(this.ctx.storage);
+      return this.storeOfRole;
     }
 
     /** The shard role; its number comes with every call (and is kept for the alarm). */
@@ -51,10 +63,10 @@ export function registryObjectClass(app: App) {
     async shardSize(shard: number): Promise<number> {
       return this.asShard(shard).currentSize();
     }
-    shardBroadcast(shard: number, frame: Frame): Promise<FanOutResult> {
+    shardBroadcast(shard: number, frame: Frame): Promise<TreeResult> {
       return this.asShard(shard).broadcast(frame);
     }
-    shardSessionEmit(shard: number, message: unknown): Promise<FanOutResult> {
+    shardSessionEmit(shard: number, message: unknown): Promise<TreeResult> {
       return this.asShard(shard).sessionEmit(message);
     }
     async shardStats(shard: number): Promise<ShardStats> {
@@ -71,14 +83,21 @@ export function registryObjectClass(app: App) {
     async size(): Promise<number> {
       return this.asGlobal().size();
     }
-    broadcast(frame: Frame): Promise<FanOutResult> {
+    broadcast(frame: Frame): Promise<TreeResult> {
       return this.asGlobal().broadcast(frame);
     }
-    sessionEmitAll(message: unknown): Promise<FanOutResult> {
+    sessionEmitAll(message: unknown): Promise<TreeResult> {
       return this.asGlobal().sessionEmitAll(message);
     }
     metrics(): Promise<MetricsSnapshot> {
       return this.asGlobal().metrics();
+    }
+
+    // The slice role (SliceRpc): no storage, no counters; what it did comes back in its result.
+    async fanOutSlice(path: string, targets: Target[], ask: Ask): Promise<TreeResult> {
+      const result = await fanOutTree(this.env, app, path, targets, ask);
+      result.slices += 1;
+      return result;
     }
 
     /** Only a shard arms an alarm: a held-back or failed push of its counts. */

@@ -6,10 +6,10 @@
 
 import { C, type Counters, type ShardStats } from "../admin/metrics.js";
 import type { App, Uid } from "../app/define-app.js";
-import type { Frame, GlobalRpc, ShardCounts, UserState } from "../rpc/contracts.js";
+import type { Ask, Frame, GlobalRpc, ShardCounts, TreeResult, UserState } from "../rpc/contracts.js";
 import type { Env } from "../rpc/env.js";
-import { globalStub, userStub } from "../rpc/names.js";
-import { type FanOutResult, fanOut } from "./fan-out.js";
+import { globalStub, shardName } from "../rpc/names.js";
+import { fanOutTree } from "./fan-out-tree.js";
 import { PushBudget } from "./push-budget.js";
 import type { RegistryStore } from "./store.js";
 
@@ -92,9 +92,10 @@ export class RegistryShard {
     this.totals.sockets += state.sockets - before.sockets;
     this.store.setNumbers({ ...this.totals }); // spread: an interface is not a Record<string, number>
     this.store.flushCounters();
-    // Only what the global object needs (users for size, online for the broadcast tree) is pushed.
-    // A shard whose first user comes online, or holds a session, pushes at once, whatever the
-    // budget: the global object calls only the shards it knows to have them (global.ts `tree`).
+    // Only what the global object needs (users for size and session emits, online for broadcasts) is
+    // pushed. A shard whose first user comes online, or gets a session, pushes at once, whatever the
+    // budget: the global object calls only the shards it knows to hold one (global.ts `tree`). A
+    // session without a socket of its own is a user bound by relay (docs/sign-in.md#sign-in-by-relay).
     const first = (online === 0 && this.totals.online > 0) || (users === 0 && this.totals.users > 0);
     if (users !== this.totals.users || online !== this.totals.online || this.version < 0) await this.changed(first);
     else await this.refresh();
@@ -189,18 +190,20 @@ export class RegistryShard {
     await this.push();
   }
 
-  broadcast(frame: Frame): Promise<FanOutResult> {
-    this.store.count(C.requests("RegistryShard"));
-    const uids = this.sql.exec<{ uid: string }>("SELECT uid FROM users WHERE online = 1").toArray();
-    return fanOut(uids, (u) => userStub(this.env, u.uid).sendAll(frame), { timeoutMs: this.app.broadcastTimeoutMs });
+  broadcast(frame: Frame): Promise<TreeResult> {
+    return this.toUsers("online", { frame });
   }
 
-  sessionEmit(message: unknown): Promise<FanOutResult> {
+  sessionEmit(message: unknown): Promise<TreeResult> {
+    return this.toUsers("session", { session: message });
+  }
+
+  /** Its part of a broadcast: every user online (or holding a session), bounded per invocation (fan-out-tree.ts). */
+  private toUsers(which: "online" | "session", ask: Ask): Promise<TreeResult> {
     this.store.count(C.requests("RegistryShard"));
-    const uids = this.sql.exec<{ uid: string }>("SELECT uid FROM users WHERE session = 1").toArray();
-    return fanOut(uids, (u) => userStub(this.env, u.uid).sessionEmit(message, u.uid), {
-      timeoutMs: this.app.broadcastTimeoutMs,
-    });
+    const uids = this.sql.exec<{ uid: string }>(`SELECT uid FROM users WHERE ${which} = 1`).toArray();
+    const targets = uids.map((u) => ({ user: u.uid }));
+    return fanOutTree(this.env, this.app, shardName(this.shard), targets, ask);
   }
 
   stats(): ShardStats {

@@ -1,5 +1,6 @@
 // The storage of a REGISTRY object, whichever its role: a few named numbers
 // and counters in SQLite, flags, and the one alarm it has.
+import { bump, combine, MAXIMUM_PREFIX } from "../admin/metrics.js";
 
 export class RegistryStore {
   readonly sql: SqlStorage;
@@ -38,7 +39,7 @@ export class RegistryStore {
    * so a read-only request such as a broadcast writes nothing.
    */
   count(name: string, by = 1): void {
-    this.pending.set(name, (this.pending.get(name) ?? 0) + by);
+    this.pending.set(name, combine(name, this.pending.get(name) ?? 0, by));
   }
 
   /**
@@ -53,7 +54,8 @@ export class RegistryStore {
       const chunk = rows.slice(i, i + 50);
       this.sql.exec(
         `INSERT INTO counters (name, value) VALUES ${chunk.map(() => "(?, ?)").join(", ")}
-         ON CONFLICT(name) DO UPDATE SET value = value + excluded.value`,
+         ON CONFLICT(name) DO UPDATE SET value = CASE WHEN name LIKE '${MAXIMUM_PREFIX}%'
+           THEN max(value, excluded.value) ELSE value + excluded.value END`,
         ...chunk.flat(),
       );
     }
@@ -65,7 +67,7 @@ export class RegistryStore {
     for (const r of this.sql.exec<{ name: string; value: number }>("SELECT name, value FROM counters")) {
       out[r.name] = r.value;
     }
-    for (const [name, by] of this.pending) out[name] = (out[name] ?? 0) + by;
+    for (const [name, by] of this.pending) bump(out, name, by);
     return out;
   }
 

@@ -5,7 +5,6 @@
 
 import type { Counters, LobbyStats, MetricsSnapshot, ShardStats } from "../admin/metrics.js";
 import type { SignInOutcome, Uid } from "../app/define-app.js";
-import type { FanOutResult } from "../registry/fan-out.js";
 
 /** A frame for every socket of an object: text, or binary bytes. */
 export type Frame = string | Uint8Array;
@@ -80,6 +79,42 @@ export interface ShardCounts {
   online: number;
 }
 
+/** An object a fan-out calls: a user object (by the uid's string form), a registry shard, a lobby. */
+export type Target = { user: string } | { shard: number } | { lobby: number };
+
+/** What a fan-out asks of every target: a frame for its sockets, a `session` event, or its figures (a scrape). */
+export type Ask = { frame: Frame } | { session: unknown } | { stats: true };
+
+/**
+ * What a fan-out's tree answers (docs/scale.md#fan-out-bounded-per-invocation): deliveries, and
+ * what its invocations did, so the root can report them (docs/operations.md#metrics).
+ */
+export interface TreeResult {
+  /** Object deliveries that were answered in time. */
+  ok: number;
+  /** Object deliveries that failed or timed out (a shard or a slice that failed as a whole: its targets). */
+  failed: number;
+  /** Invocations that made calls in this tree: the root's, each shard's, each slice object's. */
+  invocations: number;
+  /** Of those, the slice objects'. */
+  slices: number;
+  /** The most calls one invocation of the tree made. */
+  batchMax: number;
+  /** Tiers of invocations, the root's included: 2 is root -> shards -> user objects. */
+  tiers: number;
+  /** With `{ stats: true }`: the figures of the shards and lobbies reached. */
+  shards: ShardStats[];
+  lobbies: LobbyStats[];
+}
+
+/**
+ * A slice object (REGISTRY object "fanout:<path>"): takes a slice of a fan-out from an invocation
+ * that had more targets than `fanOutBatch`, and calls them (or hands on slices of them) in turn.
+ */
+export interface SliceRpc {
+  fanOutSlice(path: string, targets: Target[], ask: Ask): Promise<TreeResult>;
+}
+
 /**
  * A registry shard (REGISTRY object "shard-N"): the uids of its users and
  * their counts, pushed to the global object coalesced (docs/scale.md#size-from-the-shards).
@@ -90,9 +125,9 @@ export interface ShardRpc {
   /** `size` as this shard knows it: its own users exactly, the other shards' as last heard. */
   shardSize(shard: number): Promise<number>;
   /** Sends a frame to every online user object of this shard. */
-  shardBroadcast(shard: number, frame: Frame): Promise<FanOutResult>;
+  shardBroadcast(shard: number, frame: Frame): Promise<TreeResult>;
   /** A `session` event on every socket of every uid of this shard. */
-  shardSessionEmit(shard: number, message: unknown): Promise<FanOutResult>;
+  shardSessionEmit(shard: number, message: unknown): Promise<TreeResult>;
   shardStats(shard: number): Promise<ShardStats>;
 }
 
@@ -104,9 +139,9 @@ export interface GlobalRpc {
   setLobby(shard: number, online: boolean): Promise<void>;
   size(): Promise<number>;
   /** Sends a frame to every object that holds a socket, through the shards. */
-  broadcast(frame: Frame): Promise<FanOutResult>;
+  broadcast(frame: Frame): Promise<TreeResult>;
   /** A `session` event on every socket of every uid. */
-  sessionEmitAll(message: unknown): Promise<FanOutResult>;
+  sessionEmitAll(message: unknown): Promise<TreeResult>;
   metrics(): Promise<MetricsSnapshot>;
 }
 

@@ -2,7 +2,16 @@
 // object holds a uid, a lobby, a registry shard, the global object, a
 // limiter counter or a relayed socket's holder is decided here and nowhere else.
 import type { Uid } from "../app/packet-maps.js";
-import type { GlobalRpc, HolderRef, LimiterRpc, LobbyRpc, RelayHolderRpc, ShardRpc, UserRpc } from "./contracts.js";
+import type {
+  GlobalRpc,
+  HolderRef,
+  LimiterRpc,
+  LobbyRpc,
+  RelayHolderRpc,
+  ShardRpc,
+  SliceRpc,
+  UserRpc,
+} from "./contracts.js";
 import type { Env } from "./env.js";
 
 /** A uid's object is named by its string form, so 13 and "13" are the same user. */
@@ -11,6 +20,11 @@ export const lobbyName = (shard: number): string => `lobby-${shard}`;
 /** Object names under the REGISTRY binding: one class, two roles. */
 export const GLOBAL_NAME = "global";
 export const shardName = (shard: number): string => `shard-${shard}`;
+/**
+ * A slice object of a fan-out, named by where its slice sits in the tree (`shard-3/0`: the first
+ * slice of shard 3's users): the same slice goes to the same object broadcast after broadcast.
+ */
+export const sliceName = (path: string): string => `fanout:${path}`;
 /** A limiter counter's object, named by the hash of what it counts (limits/attempts.ts). */
 export const limiterName = (counter: string): string => `limiter-${counter}`;
 
@@ -45,6 +59,11 @@ export function globalStub(env: Env): GlobalRpc {
 /** Registry shard N: the same class as the global object, under another name. */
 export function shardStub(env: Env, shard: number): ShardRpc {
   return named(env.REGISTRY, shardName(shard)) as unknown as ShardRpc;
+}
+
+/** A slice object of a fan-out: the REGISTRY class again, in a role that keeps nothing (docs/scale.md#fan-out-bounded-per-invocation). */
+export function sliceStub(env: Env, path: string): SliceRpc {
+  return named(env.REGISTRY, sliceName(path)) as unknown as SliceRpc;
 }
 
 /** The object holding a relayed socket (a lobby, or another uid's object). */

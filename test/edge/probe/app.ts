@@ -33,6 +33,9 @@ export const probeApp = defineApp({
   },
   // Short, so the broadcast tests see a slow object counted failed quickly.
   broadcastTimeoutMs: 500,
+  // Small, so every probe test's broadcasts and scrapes go through slice objects (a handful of
+  // online shards, or users of one shard, is more than 4): docs/scale.md#fan-out-bounded-per-invocation.
+  fanOutBatch: 4,
   // Sessions are what this app probes; sign-in limits are tested with the seed app (test/edge/limits.test.ts).
   limits: false,
   on: {

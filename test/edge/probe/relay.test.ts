@@ -64,6 +64,16 @@ describe("a relayed member", () => {
     expect(r.closeCode).toBeUndefined();
   });
 
+  it("gets io.session.emit() to everyone though its user object holds no socket of its own", async () => {
+    // Its shard has a user with a session and none online: the global object must still call it
+    // (docs/scale.md#broadcasts-as-a-tree), and hears of it at once, before the sign-in's reply.
+    const r = await relayed("relayonly");
+    const w = await signedIn("bob");
+    expect(await ask(w, "probe.emitAll", { msg: "to all" }, "emitted all")).toBe("emitted all");
+    await r.waitText("session to all");
+    expect(w.texts).toContain("session to all");
+  });
+
   it("is closed by the user object's disconnect() and unbound, once", async () => {
     const w = await connect();
     const r = await relayed("alice");

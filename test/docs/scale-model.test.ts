@@ -1,0 +1,24 @@
+// npm run model:scale (docs/scale.md#the-model): with the defaults and the recorded bench run, no
+// object passes a platform limit at 1M, 10M or 100M users; settings that would pass one make it
+// exit 1, so a default cannot drift past a limit unnoticed.
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+
+const model = (...args: string[]) =>
+  spawnSync("npm", ["run", "--silent", "model:scale", "--", ...args], { encoding: "utf8", timeout: 60_000 });
+
+describe("npm run model:scale", () => {
+  it("holds every limit at 1M, 10M and 100M users with the defaults", () => {
+    const r = model();
+    expect(r.status, r.stderr).toBe(0);
+    for (const users of ["1M", "10M", "100M"]) expect(r.stdout).toContain(`${users} online users`);
+    expect(r.stdout).not.toContain("PASSED");
+    expect(r.stdout).toMatch(/Holds one broadcast every [\d.]+ s/);
+  });
+
+  it("exits 1 when a row passes a limit (a batch above the subrequest limit)", () => {
+    const r = model("--batch", "20000");
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("PASSED: subrequests");
+  });
+});
