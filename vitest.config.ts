@@ -25,12 +25,15 @@ const FUZZ_FRAMES = FULL ? "20000" : "5000";
 // Replays a chaos run (test/edge/chaos/): CHAOS_SEED=<printed seed>, CHAOS_OPS=<ops> for longer runs.
 const chaos = (ops: string) => ({ CHAOS_SEED: process.env.CHAOS_SEED ?? "", CHAOS_OPS: process.env.CHAOS_OPS || ops });
 
-// Test files run two at a time even on 2 cores (vitest's default there is
-// one): most of a file's time is spent waiting on workerd, wrangler dev or
-// Chromium, so two fill the cores that one leaves idle. A test that takes
-// 2 s alone may take 10 on a loaded 2-core machine. Deadlines inside the
-// tests say what is slow; these only stop a run that hangs.
-const MAX_WORKERS = Math.max(2, availableParallelism() - 1);
+// The quick tier runs two files at a time even on 2 cores (vitest's
+// default there is one): a file spends much of its time waiting (on wrangler
+// dev, Chromium, a deadline it proves) while the other uses the idle core.
+// The longest files start first (LongestFirst). The full tier keeps vitest's
+// default: its 2,000-op chaos runs take minutes on a 2-core machine and have
+// one deadline for the run (180 s), set for a file that has the machine to
+// itself. A test that takes 2 s alone may take 10 on a loaded 2-core machine.
+// Deadlines inside the tests say what is slow; these only stop a run that hangs.
+const MAX_WORKERS = FULL ? undefined : Math.max(2, availableParallelism() - 1);
 const LOADED_MACHINE = { testTimeout: 30_000, hookTimeout: 60_000 };
 
 export default defineConfig({
