@@ -7,6 +7,8 @@ import { bump, C, type Counters, type ObjectClass, type SignInMetric } from "../
 export class ObjectCounters {
   /** Counted since the last store or hand-over. Storage's "metrics" holds what was stored and not yet handed on. */
   private pending: Counters = {};
+  /** Whether storage holds "metrics" (undefined: not known since the wake), so a hand-over with none stored reads nothing. */
+  private stored: boolean | undefined;
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -34,11 +36,12 @@ export class ObjectCounters {
 
   /** Hands the counters on (with a registry report); `restore` puts them back if that call failed. */
   async take(): Promise<{ counters: Counters; restore: () => Promise<void> }> {
-    const stored = await this.storage.get<Counters>("metrics");
+    const stored = this.stored === false ? undefined : await this.storage.get<Counters>("metrics");
     const counters = stored ?? {};
     for (const [k, v] of Object.entries(this.pending)) bump(counters, k, v);
     this.pending = {};
     if (stored) await this.storage.delete("metrics");
+    this.stored = false;
     const restore = async () => {
       for (const [k, v] of Object.entries(counters)) bump(this.pending, k, v);
       await this.store();
@@ -50,6 +53,7 @@ export class ObjectCounters {
     const stored = (await this.storage.get<Counters>("metrics")) ?? {};
     for (const [k, v] of Object.entries(this.pending)) bump(stored, k, v);
     this.pending = {};
+    this.stored = true;
     await this.storage.put("metrics", stored);
   }
 }

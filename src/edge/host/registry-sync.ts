@@ -54,6 +54,13 @@ export interface Reporter {
 }
 
 export class RegistrySync {
+  /**
+   * What storage's "reg" holds, read once per wake (undefined: not read yet;
+   * null: nothing): every write goes through here, so a sync compares with
+   * memory instead of reading storage on every sign-in and close.
+   */
+  private told: Told | null | undefined;
+
   constructor(
     private readonly storage: DurableObjectStorage,
     private readonly auditMs: number,
@@ -68,9 +75,11 @@ export class RegistrySync {
     const state = this.reporter.holding();
     const told: Told = { where: this.reporter.target(), said: JSON.stringify(this.reporter.reported(state)) };
     // No "reg" means unknown (never told, or a call failed): tell it.
-    const last = await this.storage.get<Told>("reg");
+    this.told ??= (await this.storage.get<Told>("reg")) ?? null;
+    const last = this.told;
     if (last && last.where === told.where && last.said === told.said) return undefined;
     // Stored before the call, so a sync that starts meanwhile compares with what is being said.
+    this.told = told;
     await this.storage.put("reg", told);
     // The audit's alarm, armed while the object holds anything (docs/architecture.md#no-ghost-sessions).
     if ((state.online || state.session) && (await this.storage.getAlarm()) === null) {
@@ -80,6 +89,7 @@ export class RegistrySync {
       return await this.reporter.report(told.where, state);
     } catch (e) {
       // The registry may not have heard: the next sync, or the audit, says it again.
+      this.told = null;
       await this.storage.delete("reg");
       throw e;
     }
@@ -87,30 +97,39 @@ export class RegistrySync {
 }
 
 /**
- * A user object's report to its uid's shard, with the counters it took
+ * A user object's reports to its uid's shard, with the counters it took
  * since its last one (put back if the call fails). If the uid was last told
  * to another shard (`registryShards` changed), that one forgets it first:
  * the uid is re-homed, never counted twice or stranded. "home" is kept
- * until the old shard has heard, so a failed call is retried by the audit.
+ * until the old shard has heard, so a failed call is retried by the audit;
+ * it is read from storage once per wake.
  */
-export async function reportUser(
-  storage: DurableObjectStorage,
-  registry: RegistryClient,
-  objectCounters: ObjectCounters,
-  uid: Uid,
-  where: number,
-  state: UserState,
-): Promise<number> {
-  const home = await storage.get<number>("home");
-  if (home !== undefined && home !== where) {
-    await registry.setUser(home, uid, { session: false, online: false, bound: 0, sockets: 0 });
-  }
-  if (home !== where) await storage.put("home", where);
-  const { counters, restore } = await objectCounters.take();
-  try {
-    return await registry.setUser(where, uid, state, counters);
-  } catch (e) {
-    await restore();
-    throw e;
+export class UserReports {
+  private home: number | null | undefined;
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    /** Read at each call: a test may stand another registry client in. */
+    private readonly registry: () => RegistryClient,
+    private readonly counters: ObjectCounters,
+  ) {}
+
+  async report(uid: Uid, where: number, state: UserState): Promise<number> {
+    this.home ??= (await this.storage.get<number>("home")) ?? null;
+    const home = this.home;
+    if (home !== null && home !== where) {
+      await this.registry().setUser(home, uid, { session: false, online: false, bound: 0, sockets: 0 });
+    }
+    if (home !== where) {
+      this.home = where;
+      await this.storage.put("home", where);
+    }
+    const { counters, restore } = await this.counters.take();
+    try {
+      return await this.registry().setUser(where, uid, state, counters);
+    } catch (e) {
+      await restore();
+      throw e;
+    }
   }
 }

@@ -1,8 +1,6 @@
-// The Durable Object of one uid: that user's sockets, the connection cap,
-// and the session events of spec section 5. The Worker forwards a signed-in
-// upgrade here; sockets that sign out stay here, unbound. Sockets held
-// elsewhere may be bound here by relay (relay/members.ts): the cap,
-// `count`, `session.emit` and clears see them as they see local ones.
+// The Durable Object of one uid: its sockets, the connection cap and the session events of
+// spec section 5. Sockets that sign out stay here, unbound. Sockets held elsewhere may be bound
+// here by relay (relay/members.ts): the cap, `count`, `session.emit` and clears see them too.
 import { CLOSE, encodeControl } from "../../protocol/control.js";
 import type { App, SignInOutcome, Uid } from "../app/define-app.js";
 import { shardOf } from "../registry/shards.js";
@@ -11,7 +9,7 @@ import { SessionTickets } from "../resume/session-tickets.js";
 import type { HolderRef, RelayMember, UserRpc, UserState } from "../rpc/contracts.js";
 import type { Env } from "../rpc/env.js";
 import type { EdgeSocket, ServerSocket } from "../sockets/socket.js";
-import { reportUser } from "./registry-sync.js";
+import { UserReports } from "./registry-sync.js";
 import { type Seat, type Taken, takeSeat } from "./seats.js";
 import { SocketHost } from "./socket-host.js";
 import { UserFacts } from "./user-facts.js";
@@ -24,11 +22,13 @@ export function userObjectClass(app: App) {
     private readonly members: RelayedMembers;
     /** Resume tickets and the epoch that voids them (docs/sign-in.md#session-resume). */
     private readonly tickets: SessionTickets;
+    private readonly reports: UserReports;
 
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env, app, "UserObject");
       this.facts = new UserFacts(ctx);
       this.tickets = new SessionTickets(ctx.storage, env, app.ticketTtlMs);
+      this.reports = new UserReports(ctx.storage, () => this.registry, this.counters);
       this.members = new RelayedMembers(ctx, env, {
         io: this.io,
         encode: (name, data) => this.encode(name, data),
@@ -116,7 +116,7 @@ export function userObjectClass(app: App) {
     }
 
     protected report(where: number, state: UserState): Promise<number> {
-      return reportUser(this.ctx.storage, this.registry, this.counters, this.facts.uid as Uid, where, state);
+      return this.reports.report(this.facts.uid as Uid, where, state);
     }
 
     protected sizeHere(): Promise<number> {
