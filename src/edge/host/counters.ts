@@ -15,6 +15,11 @@ export class ObjectCounters {
     private readonly objectClass: ObjectClass,
   ) {}
 
+  /** Whether storage held "metrics" at the wake, when the object read it with its other facts. */
+  seed(stored: boolean): void {
+    this.stored ??= stored;
+  }
+
   /** One more request handled: an integer add, stored with the next write. */
   request(): void {
     bump(this.pending, C.requests(this.objectClass));

@@ -67,6 +67,11 @@ export class RegistrySync {
     private readonly reporter: Reporter,
   ) {}
 
+  /** What storage's "reg" held at the wake, when the object read it with its other facts. */
+  seed(told: Told | undefined): void {
+    this.told ??= told ?? null;
+  }
+
   /**
    * Tells the registry what this object now holds, if that changed since
    * it last did; resolves to `size` when it called.
@@ -113,6 +118,11 @@ export class UserReports {
     private readonly registry: () => RegistryClient,
     private readonly counters: ObjectCounters,
   ) {}
+
+  /** What storage's "home" held at the wake, when the object read it with its other facts. */
+  seed(home: number | undefined): void {
+    this.home ??= home ?? null;
+  }
 
   async report(uid: Uid, where: number, state: UserState): Promise<number> {
     this.home ??= (await this.storage.get<number>("home")) ?? null;

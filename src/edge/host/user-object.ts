@@ -9,7 +9,7 @@ import { SessionTickets } from "../resume/session-tickets.js";
 import type { HolderRef, RelayMember, UserRpc, UserState } from "../rpc/contracts.js";
 import type { Env } from "../rpc/env.js";
 import type { EdgeSocket, ServerSocket } from "../sockets/socket.js";
-import { UserReports } from "./registry-sync.js";
+import { type Told, UserReports } from "./registry-sync.js";
 import { type Seat, type Taken, takeSeat } from "./seats.js";
 import { SocketHost } from "./socket-host.js";
 import { UserFacts } from "./user-facts.js";
@@ -40,7 +40,11 @@ export function userObjectClass(app: App) {
     }
 
     protected override loadFacts(): Promise<void> {
-      return this.facts.load();
+      return this.facts.load(["reg", "home", "metrics"], (stored) => {
+        this.registrySync.seed(stored.get("reg") as Told | undefined);
+        this.reports.seed(stored.get("home") as number | undefined);
+        this.counters.seed(stored.has("metrics"));
+      });
     }
 
     /** Every call and event from outside: the object's facts loaded, the request counted. */
@@ -79,10 +83,7 @@ export function userObjectClass(app: App) {
       return this.live().filter((s) => s.attachment.uid !== null);
     }
 
-    /**
-     * Sockets still holding the uid, closing ones included until their close
-     * is handled: what decides "the last socket", so `session.end` fires once.
-     */
+    /** Sockets holding the uid, closing ones until their close is handled: "the last socket" for `session.end`. */
     private holders(): EdgeSocket[] {
       return this.ctx
         .getWebSockets()
@@ -163,10 +164,8 @@ export function userObjectClass(app: App) {
     }
 
     /**
-     * The cap: local sockets and relayed members counted, and the seat taken
-     * (`bind`), in this one synchronous stretch (no await), so sign-ins
-     * racing in this object cannot both pass. A seat "replace-oldest" gives
-     * up is unbound here and handed back to finish.
+     * The cap: local sockets and relayed members counted and the seat taken (`bind`) in one
+     * synchronous stretch, so racing sign-ins cannot both pass. A replaced seat is unbound here.
      */
     private takeSeat(uid: Uid, except: string | undefined, bind: () => void): Taken {
       const { cap, policy } = app.signIn;
