@@ -80,7 +80,12 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: "workers", include: ["test/edge/*.test.ts"], ...LOADED_MACHINE },
+        test: {
+          name: "workers",
+          include: ["test/edge/**/*.test.ts", "test/seed/**/*.test.ts"],
+          exclude: ["test/edge/probe/**"],
+          ...LOADED_MACHINE,
+        },
       },
       {
         // The probe application: session events in text, cap 2, replace-oldest, no admin secret.

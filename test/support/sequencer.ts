@@ -6,16 +6,16 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 /** The longest files of `npm test`, longest first (measured on a 2-core machine); the rest follow in vitest's order. */
 const LONGEST = [
-  "test/edge/chaos.test.ts",
+  "test/edge/chaos/chaos.test.ts",
   "test/package/chat.test.ts",
   "test/edge/probe/chaos.test.ts",
   "test/tcp/dead-holder.test.ts", // about 50 s of waiting in npm run test:full
   "test/client/browser.test.ts",
   "test/edge/probe/scale.test.ts",
   "test/client/live.test.ts",
-  "test/edge/limits.test.ts",
-  "test/edge/relay.test.ts",
-  "test/edge/cap-race.test.ts",
+  "test/edge/limits/limits.test.ts",
+  "test/edge/relay/relay.test.ts",
+  "test/edge/host/cap-race.test.ts",
 ];
 
 export class LongestFirst extends BaseSequencer {

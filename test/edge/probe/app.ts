@@ -36,7 +36,7 @@ export const probeApp = defineApp({
   // Small, so every probe test's broadcasts and scrapes go through slice objects (a handful of
   // online shards, or users of one shard, is more than 4): docs/scale.md#fan-out-bounded-per-invocation.
   fanOutBatch: 4,
-  // Sessions are what this app probes; sign-in limits are tested with the seed app (test/edge/limits.test.ts).
+  // Sessions are what this app probes; sign-in limits are tested with the seed app (test/edge/limits/limits.test.ts).
   limits: false,
   on: {
     async session(message) {

@@ -8,7 +8,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Env } from "../../src/edge/rpc/env.js";
+import type { Env } from "../../../src/edge/rpc/env.js";
 import {
   adminGet,
   adminPost,
@@ -18,7 +18,7 @@ import {
   signOutFrame,
   type TestClient,
   waitSize,
-} from "./helpers.js";
+} from "../helpers.js";
 
 const bindings = env as unknown as Env;
 const user = (uid: string) => bindings.USERS.get(bindings.USERS.idFromName(uid));

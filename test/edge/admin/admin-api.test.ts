@@ -1,7 +1,7 @@
 // The admin API with ADMIN_SECRET set (the probe project checks it is off without).
 import { SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { ADMIN_SECRET, adminGet, adminPost, closeOpenClients, connect } from "./helpers.js";
+import { ADMIN_SECRET, adminGet, adminPost, closeOpenClients, connect } from "../helpers.js";
 
 afterEach(closeOpenClients);
 

@@ -1,7 +1,7 @@
 // The seed application's scenario and every one of its replies
 // (shared/seed/session-seed.md, spec section 5 "The seed's application").
 import { afterEach, describe, expect, it } from "vitest";
-import { adminGet, closeOpenClients, connect, signInFrame, signOutFrame, waitSize } from "./helpers.js";
+import { adminGet, closeOpenClients, connect, signInFrame, signOutFrame, waitSize } from "../edge/helpers.js";
 
 afterEach(closeOpenClients);
 

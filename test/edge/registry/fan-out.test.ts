@@ -1,7 +1,7 @@
 // fanOut: the bounded, timed calls of every level of the broadcast tree
 // (src/edge/registry/fan-out.ts), run inside workerd, whose timers it relies on.
 import { describe, expect, it, vi } from "vitest";
-import { fanOut } from "../../src/edge/registry/fan-out.js";
+import { fanOut } from "../../../src/edge/registry/fan-out.js";
 
 const never = () => new Promise<void>(() => {});
 const answerAfter = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -3,7 +3,7 @@
 // instruction for a sign-in sent as an ordinary frame.
 import { SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { decodeControl, toBase64Url } from "../../src/protocol/control.js";
+import { decodeControl, toBase64Url } from "../../../src/protocol/control.js";
 import {
   closeOpenClients,
   connect,
@@ -12,7 +12,7 @@ import {
   signOutFrame,
   type TestClient,
   upgrade,
-} from "./helpers.js";
+} from "../helpers.js";
 
 afterEach(closeOpenClients);
 
@@ -81,7 +81,7 @@ describe("a sign-in sent as an ordinary frame", () => {
     expect(controls(a)).toEqual([]);
   });
 
-  it("binds a client that cannot follow the instruction (no sockizy subprotocol) by relay (test/edge/relay.test.ts)", async () => {
+  it("binds a client that cannot follow the instruction (no sockizy subprotocol) by relay (test/edge/relay/relay.test.ts)", async () => {
     const a = await connect({ ctl: false });
     a.send(signInFrame("D", "13"));
     await a.waitText("USER.OK | 13 | 1");

@@ -5,8 +5,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Env } from "../../src/edge/rpc/env.js";
-import { adminGet, closeOpenClients, connect, upgrade, waitSize } from "./helpers.js";
+import type { Env } from "../../../src/edge/rpc/env.js";
+import { adminGet, closeOpenClients, connect, upgrade, waitSize } from "../helpers.js";
 
 const bindings = env as unknown as Env;
 const user = (uid: string) => bindings.USERS.get(bindings.USERS.idFromName(uid));

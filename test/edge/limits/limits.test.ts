@@ -4,11 +4,11 @@
 // own logins and IPs, so counters left by another test cannot meet it.
 import { SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { defineApp, LIMIT_DEFAULTS } from "../../src/edge/app/define-app.js";
-import { issueTicket } from "../../src/edge/resume/ticket.js";
-import { toBase64Url } from "../../src/protocol/control.js";
-import { seedApp } from "../../src/seed/app.js";
-import { closeOpenClients, connect, signInFrame, TestClient } from "./helpers.js";
+import { defineApp, LIMIT_DEFAULTS } from "../../../src/edge/app/define-app.js";
+import { issueTicket } from "../../../src/edge/resume/ticket.js";
+import { toBase64Url } from "../../../src/protocol/control.js";
+import { seedApp } from "../../../src/seed/app.js";
+import { closeOpenClients, connect, signInFrame, TestClient } from "../helpers.js";
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -2,7 +2,7 @@
 // 1003 for an invalid packet, 1009 above maxPayload, the close answered,
 // and the object and its other sockets carrying on.
 import { afterEach, describe, expect, it } from "vitest";
-import { adminGet, closeOpenClients, connect, signInFrame } from "./helpers.js";
+import { adminGet, closeOpenClients, connect, signInFrame } from "../helpers.js";
 
 afterEach(closeOpenClients);
 

@@ -5,13 +5,13 @@
 import { createExecutionContext, SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { defineApp } from "../../src/edge/app/define-app.js";
-import { createEdge } from "../../src/edge/index.js";
-import type { Env } from "../../src/edge/rpc/env.js";
-import { originAllowed, parseOriginPattern } from "../../src/edge/worker/origins.js";
-import { toBase64Url } from "../../src/protocol/control.js";
-import { seedApp } from "../../src/seed/app.js";
-import { signInFrame } from "./helpers.js";
+import { defineApp } from "../../../src/edge/app/define-app.js";
+import { createEdge } from "../../../src/edge/index.js";
+import type { Env } from "../../../src/edge/rpc/env.js";
+import { originAllowed, parseOriginPattern } from "../../../src/edge/worker/origins.js";
+import { toBase64Url } from "../../../src/protocol/control.js";
+import { seedApp } from "../../../src/seed/app.js";
+import { signInFrame } from "../helpers.js";
 
 afterEach(() => {
   vi.restoreAllMocks();

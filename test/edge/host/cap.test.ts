@@ -1,7 +1,7 @@
 // The cap is enforced atomically in the user object: concurrent sign-ins of
 // one uid cannot both pass.
 import { afterEach, expect, it } from "vitest";
-import { adminGet, closeOpenClients, connect, type TestClient } from "./helpers.js";
+import { adminGet, closeOpenClients, connect, type TestClient } from "../helpers.js";
 
 afterEach(closeOpenClients);
 

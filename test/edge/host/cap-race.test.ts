@@ -15,7 +15,7 @@ import {
   signOutFrame,
   type TestClient,
   waitSize,
-} from "./helpers.js";
+} from "../helpers.js";
 
 afterEach(closeOpenClients, 30_000);
 

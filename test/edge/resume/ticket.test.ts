@@ -2,10 +2,10 @@
 import { evictDurableObject, SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { issueTicket, verifyTicket } from "../../src/edge/resume/ticket.js";
-import type { Env } from "../../src/edge/rpc/env.js";
-import { type Control, decodeControl } from "../../src/protocol/control.js";
-import { adminPost, closeOpenClients, connect, signOutFrame, type TestClient, waitSize } from "./helpers.js";
+import { issueTicket, verifyTicket } from "../../../src/edge/resume/ticket.js";
+import type { Env } from "../../../src/edge/rpc/env.js";
+import { type Control, decodeControl } from "../../../src/protocol/control.js";
+import { adminPost, closeOpenClients, connect, signOutFrame, type TestClient, waitSize } from "../helpers.js";
 
 const SECRET = "test-ticket-secret"; // vitest.config.ts binds TICKET_SECRET to this
 const bindings = env as unknown as Env;

@@ -4,8 +4,8 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Env } from "../../src/edge/rpc/env.js";
-import { adminGet, closeOpenClients, connect, signInFrame, signOutFrame, waitSize } from "./helpers.js";
+import type { Env } from "../../../src/edge/rpc/env.js";
+import { adminGet, closeOpenClients, connect, signInFrame, signOutFrame, waitSize } from "../helpers.js";
 
 const bindings = env as unknown as Env;
 const user = (uid: string) => bindings.USERS.get(bindings.USERS.idFromName(uid));

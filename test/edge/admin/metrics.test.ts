@@ -2,7 +2,7 @@
 // Prometheus server would read it (docs/operations.md#metrics).
 import { SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { ADMIN_SECRET, adminPost, closeOpenClients, connect } from "./helpers.js";
+import { ADMIN_SECRET, adminPost, closeOpenClients, connect } from "../helpers.js";
 
 interface Sample {
   name: string;

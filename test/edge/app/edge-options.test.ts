@@ -4,9 +4,9 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { defineApp } from "../../src/edge/app/define-app.js";
-import { createEdge } from "../../src/edge/index.js";
-import type { Env } from "../../src/edge/rpc/env.js";
+import { defineApp } from "../../../src/edge/app/define-app.js";
+import { createEdge } from "../../../src/edge/index.js";
+import type { Env } from "../../../src/edge/rpc/env.js";
 
 const app = defineApp({
   packets: { unpack: { "common.signIn": ["login:str24"] } },

@@ -5,12 +5,12 @@
 // CHAOS_SEED=<seed> or REPLAY_SEED in test/edge/chaos/prng.ts.
 import { env } from "cloudflare:workers";
 import { afterEach, expect, it } from "vitest";
-import { ChaosMismatch } from "./chaos/check.js";
-import { chaosSeed } from "./chaos/prng.js";
-import { runChaos } from "./chaos/run.js";
-import { seedWire } from "./chaos/seed-wire.js";
-import { OffByOneCapModel, RelayUncountedModel, SlotKeptOnCloseModel } from "./chaos/wrong-models.js";
-import { closeOpenClients } from "./helpers.js";
+import { closeOpenClients } from "../helpers.js";
+import { ChaosMismatch } from "./check.js";
+import { chaosSeed } from "./prng.js";
+import { runChaos } from "./run.js";
+import { seedWire } from "./seed-wire.js";
+import { OffByOneCapModel, RelayUncountedModel, SlotKeptOnCloseModel } from "./wrong-models.js";
 
 afterEach(closeOpenClients);
 
