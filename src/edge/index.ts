@@ -36,7 +36,7 @@ export {
 } from "./app/define-app.js";
 export { firstOf, type Pages } from "./pages/pages.js";
 export type { Env } from "./rpc/env.js";
-export type { Io, ServerSocket, SocketSession } from "./sockets/socket.js";
+export type { Io, ServerSocket, SessionInfo, SocketSession } from "./sockets/socket.js";
 
 export interface EdgeOptions {
   /** Serve /sockizy.js and /sockizy.mjs with the application's packet tables. Default true. */

@@ -9,6 +9,8 @@ import { globalStub, userStub } from "../rpc/names.js";
 import { DASHBOARD_PATH, dashboardPage } from "./dashboard-page.js";
 import { prometheus } from "./metrics.js";
 
+const KICKED = { code: CLOSE.kicked, reason: "kicked" };
+
 export async function handleAdmin(request: Request, env: Env): Promise<Response> {
   if (!env.ADMIN_SECRET) return json(404, { error: "the admin API is off (set the ADMIN_SECRET secret)" });
   const url = new URL(request.url);
@@ -35,6 +37,30 @@ export async function handleAdmin(request: Request, env: Env): Promise<Response>
         if (!uid) return json(400, { error: "uid query parameter required" });
         return json(200, { uid, count: await userStub(env, uid).count(uid) });
       }
+      case "GET /admin/sessions": {
+        // docs/operations.md#sessions-of-a-user
+        const uid = url.searchParams.get("uid");
+        if (!uid) return json(400, { error: "uid query parameter required" });
+        return json(200, { uid, sessions: await userStub(env, uid).sessions(uid) });
+      }
+      case "POST /admin/kick": {
+        const body = await readBody(request);
+        const uid = body.uid as Uid | undefined;
+        if ((typeof uid !== "string" && typeof uid !== "number") || uid === "") {
+          return json(400, { error: 'body needs "uid" (a string or a number)' });
+        }
+        if (body.socket === undefined) {
+          await userStub(env, uid).clear(uid, KICKED);
+          return json(200, { ok: true });
+        }
+        if (typeof body.socket !== "string" || body.socket === "") {
+          return json(400, { error: '"socket" must be a session id from GET /admin/sessions (a string)' });
+        }
+        if (!(await userStub(env, uid).kick(uid, body.socket))) {
+          return json(404, { error: `uid ${uid} has no session ${JSON.stringify(body.socket)}` });
+        }
+        return json(200, { ok: true });
+      }
       case "POST /admin/emit": {
         const body = await readBody(request);
         if (!("message" in body)) return json(400, { error: 'body needs "message"' });
@@ -54,7 +80,7 @@ export async function handleAdmin(request: Request, env: Env): Promise<Response>
         const body = await readBody(request);
         const uid = body.uid as Uid | undefined;
         if (typeof uid !== "string" && typeof uid !== "number") return json(400, { error: 'body needs "uid"' });
-        const close = body.kick === true ? { code: CLOSE.kicked, reason: "kicked" } : undefined;
+        const close = body.kick === true ? KICKED : undefined;
         await userStub(env, uid).clear(uid, close);
         return json(200, { ok: true });
       }

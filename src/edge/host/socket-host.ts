@@ -127,6 +127,7 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     await this.loadFacts();
     const socket = this.view(ws);
+    socket.heard(); // lastSeen (docs/operations.md#sessions-of-a-user): in memory, no storage
     const size = typeof message === "string" ? utf8Length(message) : message.byteLength;
     if (size > this.app.maxPayload) {
       this.close(ws, CLOSE.tooBig, `message above ${this.app.maxPayload} bytes`);
@@ -260,6 +261,11 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   async relayCheck(uid: Uid, ids: string[]): Promise<string[]> {
     this.counters.request();
     return this.relay.check(uid, ids);
+  }
+
+  async relayHeard(uid: Uid, ids: string[]): Promise<Record<string, number>> {
+    this.counters.request();
+    return this.relay.heard(uid, ids);
   }
 
   /** Relays whose other end is gone, seen from here (a user object also checks its members). */

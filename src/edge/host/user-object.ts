@@ -8,9 +8,11 @@ import { RelayedMembers } from "../relay/members.js";
 import { SessionTickets } from "../resume/session-tickets.js";
 import type { HolderRef, RelayMember, UserRpc, UserState } from "../rpc/contracts.js";
 import type { Env } from "../rpc/env.js";
-import type { EdgeSocket, ServerSocket } from "../sockets/socket.js";
+import type { EdgeSocket, SessionInfo } from "../sockets/socket.js";
 import { type Told, UserReports } from "./registry-sync.js";
 import { type Seat, type Taken, takeSeat } from "./seats.js";
+import { SessionEnds } from "./session-ends.js";
+import { listSessions } from "./session-list.js";
 import { SocketHost } from "./socket-host.js";
 import { UserFacts } from "./user-facts.js";
 
@@ -23,6 +25,8 @@ export function userObjectClass(app: App) {
     /** Resume tickets and the epoch that voids them (docs/sign-in.md#session-resume). */
     private readonly tickets: SessionTickets;
     private readonly reports: UserReports;
+    /** Sign-outs, closes, clears and kicks: how sockets leave the session. */
+    private readonly ends: SessionEnds;
 
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env, app, "UserObject");
@@ -35,7 +39,16 @@ export function userObjectClass(app: App) {
         clear: (uid) => this.clear(uid),
         count: (uid) => this.count(uid),
         sessionEmit: (message, uid) => this.sessionEmit(message, uid),
-        signOut: (member) => this.releaseMember(member, { signedOut: true }),
+        signOut: (member) => this.ends.releaseMember(member, { signedOut: true }),
+      });
+      this.ends = new SessionEnds({
+        uid: () => this.facts.uid as Uid,
+        holders: () => this.holders(),
+        members: this.members,
+        tickets: this.tickets,
+        fire: (event, socket, data) => this.fire(event, socket, data),
+        close: (ws, code, reason) => this.close(ws, code, reason),
+        sync: () => this.syncRegistry(),
       });
     }
 
@@ -89,11 +102,6 @@ export function userObjectClass(app: App) {
         .getWebSockets()
         .map((ws) => this.view(ws))
         .filter((s) => s.attachment.uid !== null && !s.attachment.gone);
-    }
-
-    /** No local socket nor relayed member holds the uid: an unbind now ends its session. */
-    private noneLeft(): boolean {
-      return this.holders().length === 0 && this.members.count() === 0;
     }
 
     /** Relayed members count as bound sockets; only local sockets make it online (its holder delivers broadcasts). */
@@ -235,7 +243,7 @@ export function userObjectClass(app: App) {
       const member = this.members.get(holder, id);
       if (member === undefined) return false;
       const view = this.members.view(member);
-      await this.releaseMember(member, { signedOut: false });
+      await this.ends.releaseMember(member, { signedOut: false });
       await this.fire("close", view, code);
       return true;
     }
@@ -245,24 +253,12 @@ export function userObjectClass(app: App) {
       return ids.filter((id) => this.members.get(holder, id) !== undefined);
     }
 
-    /** A member signs out (its holder handles its frames again) or its socket closed. */
-    private async releaseMember(member: RelayMember, { signedOut }: { signedOut: boolean }): Promise<void> {
-      const view = this.members.view(member);
-      if (!this.members.remove(member)) return;
-      if (this.noneLeft()) {
-        if (signedOut) await this.tickets.bumpEpoch();
-        await this.fire("session.end", view, member.uid);
-      }
-      if (signedOut) await this.members.end(member);
-      await this.syncRegistry();
-    }
-
     /** The audit, for members: one whose holder no longer holds it open is let go, as by a close. */
     protected override async auditRelays(): Promise<void> {
       await super.auditRelays();
       for (const member of await this.members.lost()) {
         const view = this.members.view(member);
-        await this.releaseMember(member, { signedOut: false });
+        await this.ends.releaseMember(member, { signedOut: false });
         await this.fire("close", view, 1006);
       }
     }
@@ -278,45 +274,26 @@ export function userObjectClass(app: App) {
 
     /** `socket.session.delete()`: a sign-out. */
     override async unbind(ws: WebSocket): Promise<void> {
-      await this.release(this.view(ws), { signedOut: true });
-    }
-
-    private async release(socket: EdgeSocket, { signedOut }: { signedOut: boolean }): Promise<void> {
-      const uid = socket.attachment.uid;
-      if (uid === null) return;
-      // Unbind first, in this turn, so a concurrent sign-in sees the freed slot.
-      socket.setUid(null);
-      if (signedOut) socket.tellUnbound();
-      if (this.noneLeft()) {
-        // Signing out the uid's last socket voids its resume tickets (one may
-        // still be in flight to the page); a close does not, so a dropped
-        // client can come back.
-        if (signedOut) await this.tickets.bumpEpoch();
-        await this.fire("session.end", socket, uid);
-      }
-      await this.syncRegistry();
+      await this.ends.release(this.view(ws), { signedOut: true });
     }
 
     override async clear(uid: Uid, close?: { code: number; reason: string }): Promise<void> {
       await this.enter();
       if (!this.facts.isMine(uid)) return super.clear(uid);
-      const sockets = this.holders();
-      const members = this.members.all();
-      const views = members.map((m) => this.members.view(m));
-      for (const s of sockets) {
-        s.setUid(null);
-        s.tellUnbound();
-      }
-      for (const m of members) this.members.remove(m);
-      await this.tickets.bumpEpoch();
-      const all: ServerSocket[] = [...sockets, ...views];
-      for (const s of all) await this.fire("session.clear", s, this.facts.uid);
-      const last = sockets.at(-1) ?? views.at(-1);
-      if (last) await this.fire("session.end", last, this.facts.uid);
-      // A relayed member's holder handles its frames again (and closes it for a kick).
-      for (const m of members) await this.members.end(m, close);
-      if (close) for (const s of sockets) this.close(s.ws, close.code, close.reason);
-      await this.syncRegistry();
+      await this.ends.clear(close);
+    }
+
+    /** `io.session.list(uid)`, `GET /admin/sessions` (docs/operations.md#sessions-of-a-user). */
+    async sessions(uid: Uid): Promise<SessionInfo[]> {
+      await this.enter();
+      if (!this.facts.isMine(uid)) return [];
+      return listSessions(this.ctx, this.bound(), this.members);
+    }
+
+    /** `POST /admin/kick` with a socket id: that socket only (docs/operations.md#admin-api). */
+    async kick(uid: Uid, socket: string): Promise<boolean> {
+      await this.enter();
+      return this.facts.isMine(uid) && this.facts.uid !== null && this.ends.kick(socket);
     }
 
     override async count(uid: Uid): Promise<number> {
@@ -333,7 +310,7 @@ export function userObjectClass(app: App) {
     }
 
     protected async onClosed(socket: EdgeSocket, code: number): Promise<void> {
-      await this.release(socket, { signedOut: false });
+      await this.ends.release(socket, { signedOut: false });
       await this.fire("close", socket, code);
       await this.syncRegistry();
     }

@@ -149,15 +149,28 @@ export class Relay {
   }
 
   check(uid: Uid, ids: string[]): string[] {
-    return ids.filter((id) => {
-      const socket = this.socket(id);
-      return (
-        socket !== undefined &&
-        socket.ws.readyState === WebSocket.READY_STATE_OPEN &&
-        !socket.attachment.gone &&
-        String(socket.attachment.relay) === String(uid)
-      );
-    });
+    return ids.filter((id) => this.relayedOpen(id, uid) !== undefined);
+  }
+
+  /** When each of these sockets, open here and relayed to uid, was last heard (docs/operations.md#sessions-of-a-user). */
+  heard(uid: Uid, ids: string[]): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const id of ids) {
+      const socket = this.relayedOpen(id, uid);
+      if (socket)
+        out[id] = socket.lastHeard(this.host.ctx.getWebSocketAutoResponseTimestamp(socket.ws)?.getTime() ?? 0);
+    }
+    return out;
+  }
+
+  private relayedOpen(id: string, uid: Uid): EdgeSocket | undefined {
+    const socket = this.socket(id);
+    const open =
+      socket !== undefined &&
+      socket.ws.readyState === WebSocket.READY_STATE_OPEN &&
+      !socket.attachment.gone &&
+      String(socket.attachment.relay) === String(uid);
+    return open ? socket : undefined;
   }
 
   /**

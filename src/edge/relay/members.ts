@@ -17,6 +17,8 @@ interface MemberRow extends Record<string, SqlStorageValue> {
   id: string;
   uid: string;
   at: number;
+  /** When it was bound; 0 in a row kept from before the column (then `at` stands in). */
+  since: number;
 }
 
 const fromRow = (r: MemberRow): RelayMember => ({
@@ -24,6 +26,7 @@ const fromRow = (r: MemberRow): RelayMember => ({
   id: r.id,
   uid: JSON.parse(r.uid) as Uid,
   at: r.at,
+  since: r.since || r.at,
 });
 
 const memberKey = (holder: HolderRef, id: string) => `${holder.kind}/${holder.name}/${id}`;
@@ -63,8 +66,16 @@ export class RelayedMembers {
   private exists: boolean | undefined;
 
   private get table(): boolean {
-    this.exists ??=
-      this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'relayed'").toArray().length > 0;
+    if (this.exists === undefined) {
+      const made = this.sql
+        .exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'relayed'")
+        .toArray()[0];
+      // A table made before members kept their bind time gets the column (its rows read `at` for it).
+      if (made && !made.sql.includes("since")) {
+        this.sql.exec("ALTER TABLE relayed ADD COLUMN since INTEGER NOT NULL DEFAULT 0");
+      }
+      this.exists = made !== undefined;
+    }
     return this.exists;
   }
 
@@ -91,18 +102,19 @@ export class RelayedMembers {
     if (!this.table) {
       this.sql.exec(`CREATE TABLE IF NOT EXISTS relayed (
         kind TEXT NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL,
-        uid TEXT NOT NULL, at INTEGER NOT NULL,
+        uid TEXT NOT NULL, at INTEGER NOT NULL, since INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (kind, name, id)
       )`);
       this.exists = true;
     }
     this.sql.exec(
-      "INSERT OR REPLACE INTO relayed (kind, name, id, uid, at) VALUES (?, ?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO relayed (kind, name, id, uid, at, since) VALUES (?, ?, ?, ?, ?, ?)",
       m.holder.kind,
       m.holder.name,
       m.id,
       JSON.stringify(m.uid),
       m.at,
+      Date.now(),
     );
   }
 
@@ -156,15 +168,8 @@ export class RelayedMembers {
    * does not (an eviction dropped them, or their close never reached here).
    */
   async lost(): Promise<RelayMember[]> {
-    const byHolder = new Map<string, RelayMember[]>();
-    for (const m of this.all()) {
-      const key = `${m.holder.kind}/${m.holder.name}`;
-      const list = byHolder.get(key);
-      if (list) list.push(m);
-      else byHolder.set(key, [m]);
-    }
     const lost: RelayMember[] = [];
-    for (const members of byHolder.values()) {
+    for (const members of byHolder(this.all())) {
       const first = members[0] as RelayMember;
       try {
         const open = await this.holder(first.holder).relayCheck(
@@ -182,8 +187,42 @@ export class RelayedMembers {
     return lost;
   }
 
+  /**
+   * When each member was last heard (docs/operations.md#sessions-of-a-user), by id: its
+   * holder keeps that (one call per holder; a listing, never a frame, asks). A
+   * holder that does not answer leaves its members out: their `since` stands in.
+   */
+  async heard(members: readonly RelayMember[]): Promise<Map<string, number>> {
+    const heard = new Map<string, number>();
+    for (const held of byHolder(members)) {
+      const first = held[0] as RelayMember;
+      try {
+        const times = await this.holder(first.holder).relayHeard(
+          first.uid,
+          held.map((m) => m.id),
+        );
+        for (const [id, at] of Object.entries(times)) heard.set(id, at);
+      } catch (e) {
+        console.error(`sockizy-edge: asking ${first.holder.name} when its relayed sockets were heard failed:`, e);
+      }
+    }
+    return heard;
+  }
+
   /** A send is fire-and-forget for the handler (as on a local socket), kept alive and logged here. */
   private later(call: Promise<void>, what: string): void {
     this.ctx.waitUntil(call.catch((e) => console.error(`sockizy-edge: ${what} to a relayed socket failed:`, e)));
   }
+}
+
+/** Members grouped by holder, so each holder is called once. */
+function byHolder(members: readonly RelayMember[]): RelayMember[][] {
+  const groups = new Map<string, RelayMember[]>();
+  for (const m of members) {
+    const key = `${m.holder.kind}/${m.holder.name}`;
+    const list = groups.get(key);
+    if (list) list.push(m);
+    else groups.set(key, [m]);
+  }
+  return [...groups.values()];
 }

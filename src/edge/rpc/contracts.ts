@@ -6,6 +6,7 @@
 import type { Counters, LobbyStats, MetricsSnapshot, ShardStats } from "../admin/metrics.js";
 import type { AdminStats } from "../admin/stats.js";
 import type { SignInOutcome, Uid } from "../app/define-app.js";
+import type { SessionInfo } from "../sockets/socket.js";
 
 /** A frame for every socket of an object: text, or binary bytes. */
 export type Frame = string | Uint8Array;
@@ -24,6 +25,8 @@ export interface RelayMember {
   uid: Uid;
   /** Accept order in the holder (cap policy "replace-oldest"). */
   at: number;
+  /** When the uid's object bound it (ms): set there, not by the holder. */
+  since?: number;
 }
 
 /** What the user object of a relayed member calls on the holder. */
@@ -36,6 +39,8 @@ export interface RelayHolderRpc {
   relayClose(id: string, code: number, reason: string): Promise<void>;
   /** Which of these sockets are open here and relayed to uid (the user object's audit). */
   relayCheck(uid: Uid, ids: string[]): Promise<string[]>;
+  /** When each of these sockets, open here and relayed to uid, was last heard (ms; `io.session.list`). */
+  relayHeard(uid: Uid, ids: string[]): Promise<Record<string, number>>;
 }
 
 export interface UserRpc extends RelayHolderRpc {
@@ -45,6 +50,10 @@ export interface UserRpc extends RelayHolderRpc {
   sessionEmit(message: unknown, uid: Uid): Promise<void>;
   /** `session.clear` on every bound socket, `session.end` on one; with `close`, the sockets are closed (kick). */
   clear(uid: Uid, close?: { code: number; reason: string }): Promise<void>;
+  /** The uid's bound sockets, local and relayed, oldest first (docs/operations.md#sessions-of-a-user). */
+  sessions(uid: Uid): Promise<SessionInfo[]>;
+  /** Kicks one bound socket (4003), leaving the others; false if uid has no bound socket with that id. */
+  kick(uid: Uid, socket: string): Promise<boolean>;
   /** Sends a frame to every open socket the object holds. */
   sendAll(frame: Frame): Promise<void>;
   /** Binds a socket held elsewhere, cap checked with the local sockets; null when bound, else the refusal for the holder to reply. */

@@ -24,6 +24,7 @@ export class EdgeIo implements Io {
               .sessionEmitAll(message)
               .then(() => {})
           : userStub(env, uid).sessionEmit(message, uid),
+      list: (uid: Uid) => userStub(env, uid).sessions(uid),
     };
   }
 

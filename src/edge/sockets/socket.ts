@@ -22,6 +22,10 @@ export interface Attachment {
   readonly at: number;
   /** When its current resume ticket was issued (ms), if it has one. */
   tk?: number;
+  /** When it was bound to `uid` (ms), while it is: a session's `since` (docs/operations.md#sessions-of-a-user). */
+  since?: number;
+  /** Its last frame's time (ms), written at most every `SEEN_WRITE_MS` (docs/operations.md#sessions-of-a-user). */
+  seen?: number;
   /** Set once the socket's close has been handled, so it is handled once. */
   gone?: true;
   /** The client's IP as the Worker saw it (CF-Connecting-IP), for the limits of in-band sign-ins. */
@@ -33,6 +37,27 @@ export interface Attachment {
    * go there, and that object sends to it through this one. `uid` stays null here.
    */
   relay?: Uid;
+}
+
+/**
+ * How often, at most, a socket's last frame time is written to its
+ * attachment: in memory it is exact; after a wake it may be this much early
+ * (docs/operations.md#sessions-of-a-user).
+ */
+export const SEEN_WRITE_MS = 10_000;
+
+/** One socket bound to a uid, as `io.session.list(uid)` and `GET /admin/sessions` show it (no IP, no credential). */
+export interface SessionInfo {
+  /** The socket's id, stable across hibernation: `POST /admin/kick` takes it. */
+  id: string;
+  /** When it was bound (ms since the epoch). */
+  since: number;
+  /** Its last frame or heartbeat (ms since the epoch); `since` if neither came after. */
+  lastSeen: number;
+  /** `direct`: held by the uid's object; `relay`: held by a lobby or another uid's object (docs/sign-in.md#sign-in-by-relay). */
+  path: "direct" | "relay";
+  /** Whether its client speaks the `sockizy` subprotocol (control frames, heartbeat, resume). */
+  ctl: boolean;
 }
 
 /** `socket.session`: the calls of spec section 5, with `this` socket as the default. */
@@ -78,6 +103,8 @@ export interface Io<P extends PacketMaps = PacketMaps> {
     size(): Promise<number>;
     /** A `session` event on every socket of uid, or of every uid when none is given. */
     emit(message: unknown, uid?: Uid): Promise<void>;
+    /** The uid's bound sockets, oldest first (docs/api.md#socket-and-io). */
+    list(uid: Uid): Promise<SessionInfo[]>;
   };
 }
 
@@ -123,6 +150,8 @@ function sessionOf(
 
 export class EdgeSocket implements ServerSocket {
   readonly session: SocketSession;
+  /** Its last frame's time in this instance (ms; 0: none since the wake): `heard` keeps it, `save` writes it. */
+  private heardAt = 0;
 
   constructor(
     readonly ws: WebSocket,
@@ -163,11 +192,28 @@ export class EdgeSocket implements ServerSocket {
   /** Binds the socket to uid, or unbinds it (null), in its attachment. */
   setUid(uid: Uid | null): void {
     this.attachment.uid = uid;
+    if (uid === null) delete this.attachment.since;
+    else this.attachment.since = Date.now();
     this.save();
   }
 
-  /** Stores the attachment with the socket. */
+  /**
+   * A frame came: kept in memory (an assignment per frame), written to the
+   * attachment at most every `SEEN_WRITE_MS` (docs/operations.md#sessions-of-a-user).
+   */
+  heard(now = Date.now()): void {
+    this.heardAt = now;
+    if (now - (this.attachment.seen ?? 0) >= SEEN_WRITE_MS) this.save();
+  }
+
+  /** When its client was last heard: its last frame, or `pinged` (its last heartbeat, as the runtime answered it); 0 if never. */
+  lastHeard(pinged: number): number {
+    return Math.max(this.heardAt, this.attachment.seen ?? 0, pinged);
+  }
+
+  /** Stores the attachment with the socket (with the last frame's time). */
   save(): void {
+    if (this.heardAt > (this.attachment.seen ?? 0)) this.attachment.seen = this.heardAt;
     try {
       this.ws.serializeAttachment(this.attachment);
     } catch (e) {

@@ -16,6 +16,7 @@ export const probeApp = defineApp({
       "probe.emitAll": ["msg:str"],
       "probe.reply": ["how:str"],
       "probe.broadcast": ["text:str"],
+      "probe.sessions": ["uid:str"],
     },
     pack: { "probe.news": ["text:str", "n:uint16"] },
   },
@@ -94,6 +95,9 @@ export const probeApp = defineApp({
     async "probe.emitAll"({ msg }, _socket, io) {
       await io.session.emit(msg);
       this.text("emitted all");
+    },
+    async "probe.sessions"({ uid }, _socket, io) {
+      this.text(`sessions ${JSON.stringify(await io.session.list(uid))}`);
     },
   },
 });
