@@ -22,7 +22,7 @@ let shown: string | undefined;
 export function setUpDevices(): void {
   onSubmit(byId("lookup"), () => lookUp(byId("uid").value.trim()));
   byId("kick-all").addEventListener("click", () => {
-    if (shown !== undefined) void act(shown, "/admin/clear", { uid: shown, kick: true }, "Kicked every socket (4003)");
+    if (shown !== undefined) void act(shown, "/admin/kick", { uid: shown }, "Kicked every socket (4003)");
   });
   byId("clear").addEventListener("click", () => {
     if (shown !== undefined)

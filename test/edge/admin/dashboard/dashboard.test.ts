@@ -23,13 +23,24 @@ let context: BrowserContext;
 const requests: string[] = [];
 const refusals: string[] = [];
 const clients: Client[] = [];
+/** Pages a test opened; afterEach closes those still open, so a failed test leaves no page polling. */
+const pages: Page[] = [];
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startLocalServer({ ADMIN_SECRET: SECRET }, 90_000, PROBE), launchChromium()]);
   context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
   context.on("request", (r) => requests.push(r.url()));
+  // Each violation of the page's policy is told (added by the browser's debugger, which the policy does not govern).
+  await context.addInitScript(() => {
+    const g = globalThis as unknown as {
+      addEventListener(t: string, l: (e: { violatedDirective: string }) => void): void;
+    };
+    g.addEventListener("securitypolicyviolation", (e) => console.error(`policy violation: ${e.violatedDirective}`));
+  });
   context.on("console", (m) => {
-    if (/Content Security Policy|Trusted Type|Refused to/i.test(m.text())) refusals.push(m.text());
+    if (/policy violation|Content Security Policy|Trusted(HTML|Script| Type)|Refused to/i.test(m.text())) {
+      refusals.push(m.text());
+    }
   });
 }, 120_000);
 
@@ -39,6 +50,7 @@ afterAll(async () => {
 }, 30_000);
 
 afterEach(async () => {
+  await Promise.all(pages.splice(0).map((p) => (p.isClosed() ? undefined : p.close())));
   await Promise.all(clients.splice(0).map((c) => c.close()));
 });
 
@@ -51,6 +63,41 @@ async function signedIn(user: string): Promise<Client> {
   return c;
 }
 
+/** WebSockets of Chromium in a page of the server's origin (not the dashboard), each signed in in its upgrade. */
+async function socketsPage() {
+  const holder = await context.newPage();
+  pages.push(holder);
+  await holder.goto(`${server.url}/sockizy.js`);
+  const base = server.url.replace("http:", "ws:");
+  return {
+    /** Opens socket `name` signed in as `user`; resolves once the sign-in is answered ok. */
+    open: (name: string, user: string) =>
+      holder.evaluate(
+        ([name, url]) =>
+          new Promise<void>((resolve, reject) => {
+            const g = globalThis as unknown as { sockets?: Record<string, { closed: number | null }> };
+            const ws = new (globalThis as unknown as { WebSocket: typeof WebSocket }).WebSocket(url);
+            const held = { closed: null as number | null };
+            g.sockets = { ...g.sockets, [name]: held };
+            ws.addEventListener("message", (e) => {
+              if (String(e.data).startsWith('reply {"kind":"ok"')) resolve();
+            });
+            ws.addEventListener("close", (e) => {
+              held.closed = e.code;
+              reject(new Error(`${name} closed with ${e.code}`));
+            });
+          }),
+        [name, `${base}/?signin=${b64url(frame(0, ["user:str"], { user }))}`] as const,
+      ),
+    /** The code socket `name` was closed with, null while open. */
+    closed: (name: string) =>
+      holder.evaluate(
+        (n) => (globalThis as unknown as { sockets: Record<string, { closed: number | null }> }).sockets[n]?.closed,
+        name,
+      ),
+  };
+}
+
 async function admin<T>(path: string): Promise<T> {
   const res = await fetch(`${server.url}${path}`, { headers: { Authorization: `Bearer ${SECRET}` } });
   expect(res.status, path).toBe(200);
@@ -59,6 +106,7 @@ async function admin<T>(path: string): Promise<T> {
 
 async function open(): Promise<Page> {
   const page = await context.newPage();
+  pages.push(page);
   await page.goto(`${server.url}/admin`);
   return page;
 }
@@ -133,6 +181,55 @@ describe("the admin dashboard in Chromium", { timeout: 60_000 }, () => {
     await page.close();
   });
 
+  it("looks up a user signed in with two sockets, kicks one: the table and the sockets agree; Kick all takes the other", async () => {
+    // Browser sockets: a Node `ws` client learns of a server's close only when the TCP
+    // connection ends, which `wrangler dev` leaves to the client after a close sent from an RPC.
+    const sockets = await socketsPage();
+    await sockets.open("first", "dot");
+    await sockets.open("second", "dot");
+    const page = await open();
+    await signIn(page);
+    await page.getByLabel("User id").fill("dot");
+    await page.getByRole("button", { name: "Look up" }).click();
+    const table = page.getByRole("table", { name: "Sockets of user dot" });
+    const rows = table.locator("tbody tr");
+    await expect.poll(() => rows.count(), { timeout: 5000 }).toBe(2);
+    const listed = async () => (await admin<{ sessions: { id: string }[] }>("/admin/sessions?uid=dot")).sessions;
+    const ids = (await listed()).map((s) => s.id);
+    expect(await rows.locator("td.id").allTextContents()).toEqual(ids);
+    // Oldest first: the second row is the second socket.
+    await rows.nth(1).getByRole("button", { name: "Kick", exact: true }).click();
+    await expect.poll(() => rows.locator("td.id").allTextContents(), { timeout: 5000 }).toEqual([ids[0]]);
+    expect(await page.locator("#devices-result").textContent()).toBe(
+      `Kicked socket ${ids[1]} (4003). User dot holds 1 socket.`,
+    );
+    await expect.poll(() => sockets.closed("second"), { timeout: 10_000 }).toBe(4003);
+    expect(await sockets.closed("first")).toBeNull();
+    expect((await listed()).map((s) => s.id)).toEqual([ids[0]]);
+
+    await page.getByRole("button", { name: "Kick all" }).click();
+    await expect.poll(() => rows.count(), { timeout: 5000 }).toBe(0);
+    expect(await listed()).toEqual([]);
+    await expect.poll(() => sockets.closed("first"), { timeout: 10_000 }).toBe(4003);
+    await page.close();
+  });
+
+  it("Clear session unbinds the user's sockets and leaves them connected", async () => {
+    const socket = await signedIn("eve");
+    const page = await open();
+    await signIn(page);
+    await page.getByLabel("User id").fill("eve");
+    await page.getByRole("button", { name: "Look up" }).click();
+    const rows = page.getByRole("table", { name: "Sockets of user eve" }).locator("tbody tr");
+    await expect.poll(() => rows.count(), { timeout: 5000 }).toBe(1);
+    await page.getByRole("button", { name: "Clear session" }).click();
+    await expect.poll(() => rows.count(), { timeout: 5000 }).toBe(0);
+    await socket.waitText("clear eve", 1, 5000);
+    expect(socket.closeCode).toBeUndefined();
+    expect(await admin("/admin/count?uid=eve")).toEqual({ uid: "eve", count: 0 });
+    await page.close();
+  });
+
   it("Sign out forgets the secret: the figures go and no more requests are made", async () => {
     const page = await open();
     await signIn(page);
@@ -140,9 +237,10 @@ describe("the admin dashboard in Chromium", { timeout: 60_000 }, () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     expect(await page.getByLabel("Admin secret").isVisible()).toBe(true);
     expect(await usersOnline(page).isVisible()).toBe(false);
-    const before = requests.length;
+    const after: string[] = [];
+    page.on("request", (r) => after.push(r.url()));
     await page.waitForTimeout(4_000); // more than a poll's interval
-    expect(requests.slice(before)).toEqual([]);
+    expect(after).toEqual([]);
     await page.close();
   });
 
