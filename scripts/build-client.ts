@@ -26,6 +26,8 @@ export const OUTPUTS = {
   dashboard: `${root}src/edge/admin/dashboard/page.gen.ts`,
 } as const;
 const MARKER = '"__SOCKIZY_APP__"';
+/** The look every served page shares, before its own CSS. */
+const THEME = `${root}src/edge/pages/theme.css`;
 
 async function bundle(entry: string, format: "iife" | "esm"): Promise<string> {
   const result = await build({
@@ -97,7 +99,7 @@ export async function generate(): Promise<Record<keyof typeof OUTPUTS, string>> 
 }
 
 /**
- * `<folder>/index.html` with `<folder>/<name>.css` and the bundle of
+ * `<folder>/index.html` with the shared theme and `<folder>/<name>.css`, and the bundle of
  * `<folder>/<name>.ts` inlined in place of their markers, and the CSP hashes
  * (`sha256-<base64>`) of the two inlined texts, exactly as the page holds them.
  */
@@ -106,7 +108,9 @@ async function inlinePage(
   name: string,
 ): Promise<{ html: string; scriptHash: string; styleHash: string }> {
   const script = (await bundle(`${folder}/${name}.ts`, "iife")).replace(/<\/script/gi, "<\\/script");
-  const css = (await readFile(`${root}${folder}/${name}.css`, "utf8")).trim();
+  // The theme's opening comment is for its readers, not for the pages.
+  const theme = (await readFile(THEME, "utf8")).replace(/^\/\*[\s\S]*?\*\/\s*/, "");
+  const css = [theme, await readFile(`${root}${folder}/${name}.css`, "utf8")].map((part) => part.trim()).join("\n");
   const html = await readFile(`${root}${folder}/index.html`, "utf8");
   once(html, `/* ${name}.css */`, `${folder}/index.html`);
   once(html, `/* ${name}.ts */`, `${folder}/index.html`);

@@ -73,9 +73,15 @@ function show(uid: string, sockets: Socket[]): void {
         void act(uid, "/admin/kick", { uid, socket: s.id }, `Kicked socket ${s.id} (4003)`);
       });
       const path = `${s.path}${s.ctl ? "" : ", no heartbeat"}`;
-      const action = el("td");
+      const action = el("td", "", "action");
       action.append(kick);
-      row.append(id, el("td", clock(s.since)), el("td", ago(now - s.lastSeen)), el("td", path), action);
+      row.append(
+        id,
+        cell("Since", clock(s.since)),
+        cell("Last seen", ago(now - s.lastSeen)),
+        cell("Path", path),
+        action,
+      );
       return row;
     }),
   );
@@ -90,6 +96,13 @@ async function act(uid: string, path: string, body: unknown, done: string): Prom
     if (!(e instanceof ApiError && e.status === 401))
       byId("devices-result").textContent = `Failed: ${(e as Error).message}`;
   }
+}
+
+/** A cell that says its column's name before its value where the header row is hidden (a phone). */
+function cell(column: string, text: string) {
+  const td = el("td", text);
+  td.setAttribute("data-label", column);
+  return td;
 }
 
 function ago(ms: number): string {

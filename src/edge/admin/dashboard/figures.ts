@@ -80,9 +80,12 @@ function show(s: AdminStats): void {
   byId("broadcasts").textContent = String(s.broadcasts);
   byId("failures").textContent = String(s.broadcastFailures);
   byId("broadcast-rate").textContent = before ? perSecond(s.broadcasts - before.broadcasts, s.at - before.at) : "–";
-  const bars = s.shards.map((r): [string, number] => [`shard ${r.shard}`, r.users]);
+  // One bar per shard number up to the highest that ever held a user (the others are at 0).
+  const users = new Map(s.shards.map((r) => [r.shard, r.users]));
+  const count = (s.shards.at(-1)?.shard ?? -1) + 1;
+  const bars = Array.from({ length: count }, (_, i): [string, number] => [`shard ${i}`, users.get(i) ?? 0]);
   byId("shards-top").textContent = String(drawBars(byId("shards-chart"), bars));
-  byId("shards-count").textContent = `${s.shards.length} shard${s.shards.length === 1 ? "" : "s"}`;
+  byId("shards-count").textContent = count === 0 ? "no shard has had a user yet" : `shards 0 to ${count - 1}`;
   const unreachable = s.scrape.unreachable > 0 ? `; ${s.scrape.unreachable} objects did not answer the scrape` : "";
   byId("updated").textContent =
     `Updated ${clock(s.at)}; sockets and sign-ins as of ${clock(s.scrape.at)}${unreachable}.`;

@@ -16,6 +16,8 @@ export const DASHBOARD_HTML = `<!doctype html>
   --muted: #667085;
   --line: #e3e6eb;
   --accent: #2f6feb;
+  --ok: #1a7f4b;
+  --warn: #a15c00;
   --bad: #c0312b;
   font:
     16px / 1.45 system-ui,
@@ -34,6 +36,8 @@ export const DASHBOARD_HTML = `<!doctype html>
     --muted: #98a2b3;
     --line: #2a303b;
     --accent: #6e9cff;
+    --ok: #4cc38a;
+    --warn: #f0a640;
     --bad: #ff6b61;
   }
 }
@@ -239,6 +243,8 @@ caption {
 }
 .scroll {
   overflow-x: auto;
+  /* The containing block of the visually hidden header, so it cannot widen the page. */
+  position: relative;
 }
 .id {
   font-family: ui-monospace, monospace;
@@ -260,6 +266,44 @@ caption {
 }
 #updated {
   margin: 0;
+}
+/* A phone: each socket a block, its Kick button beside it, the column names before the values. */
+@media (max-width: 36rem) {
+  h1 {
+    font-size: 1.15rem;
+  }
+  .status {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+  }
+  .sockets thead {
+    display: none;
+  }
+  .sockets tr {
+    display: grid;
+    grid-template-columns: 1fr auto;
+    column-gap: 0.5rem;
+    padding: 0.4rem 0;
+    border-bottom: 1px solid var(--line);
+  }
+  .sockets td {
+    grid-column: 1;
+    border: 0;
+    padding: 0;
+    white-space: normal;
+  }
+  .sockets td[data-label]::before {
+    content: attr(data-label) ": ";
+    color: var(--muted);
+  }
+  .sockets td.action {
+    grid-column: 2;
+    grid-row: 1 / span 4;
+    align-self: center;
+  }
 }
 /* Last, so it wins over the display of .grid and .row. */
 [hidden] {
@@ -370,13 +414,13 @@ caption {
     </section>
   </div>
 </main>
-<script>"use strict";(()=>{var nt=Object.defineProperty;var rt=(t,e,n)=>e in t?nt(t,e,{enumerable:!0,configurable:!0,writable:!0,value:n}):t[e]=n;var P=(t,e,n)=>rt(t,typeof e!="symbol"?e+"":e,n);var h=globalThis.document;function s(t){let e=h.getElementById(t);if(e===null)throw new Error(\`dashboard: no #\${t}\`);return e}function d(t,e="",n=""){let r=h.createElement(t);return r.textContent=e,n&&(r.className=n),r}function b(t,e){let n=h.createElementNS("http://www.w3.org/2000/svg",t);for(let[r,i]of Object.entries(e))n.setAttribute(r,String(i));return n}function y(t,e){t.addEventListener("submit",n=>{n.preventDefault(),e()})}var U=globalThis.fetch;var S,D=()=>{},c=class extends Error{constructor(n,r){super(r);P(this,"status",n)}};function j(t,e){S=t,D=e}function k(){S=void 0}async function f(t,e,n){if(S===void 0)throw new c(401,"signed out");let r={Authorization:\`Bearer \${S}\`};n!==void 0&&(r["Content-Type"]="application/json");let i=await U(e,{method:t,headers:r,...n===void 0?{}:{body:JSON.stringify(n)},cache:"no-store",credentials:"omit",redirect:"error"}),o=await i.json().catch(()=>({}));if(i.ok)return o;let l=new c(i.status,o.error??\`HTTP \${i.status}\`);throw i.status===401&&S!==void 0&&(k(),D("The admin secret was refused (401): wrong secret, or it was changed.")),l}function R(){let t=s("broadcast"),e=s("message"),n=s("broadcast-result"),r=s("send");y(t,async()=>{if(e.value===""){n.textContent="Write a message first.";return}r.disabled=!0,n.textContent="Sending…";try{let{reached:i,failed:o}=await f("POST","/admin/emit",{message:e.value});n.textContent=\`Sent: \${i} user object\${i===1?"":"s"} reached, \${o} failed.\`,e.value=""}catch(i){n.textContent=i instanceof c&&i.status===401?"":\`Not sent: \${i.message}\`}finally{r.disabled=!1}})}var C=300,u=80;function B(t,e,n,r){let i=Math.max(1,...e.map(([,a])=>a)),o=a=>(a-n)/Math.max(1,r-n)*C,l=a=>u-a/i*(u-4),m=e.map(([a,x],et)=>\`\${et===0?"M":"L"}\${o(a).toFixed(1)},\${l(x).toFixed(1)}\`).join(""),g=[b("line",{x1:0,y1:u-.5,x2:C,y2:u-.5,class:"axis"})];if(e.length>0){let a=e[e.length-1],x=e[0];g.push(b("path",{d:\`\${m}L\${o(a[0]).toFixed(1)},\${u}L\${o(x[0]).toFixed(1)},\${u}Z\`,class:"area"})),g.push(b("path",{d:m,class:"line"}))}return t.replaceChildren(...g),i}function N(t,e){let n=Math.max(1,...e.map(([,o])=>o)),r=C/Math.max(1,e.length),i=[b("line",{x1:0,y1:u-.5,x2:C,y2:u-.5,class:"axis"})];return e.forEach(([o,l],m)=>{let g=l/n*(u-4),a=b("rect",{x:m*r+r*.1,y:u-g,width:r*.8,height:g,class:"bar"}),x=b("title",{});x.textContent=\`\${o}: \${l}\`,a.append(x),i.push(a)}),t.replaceChildren(...i),n}var st=3e3,_=10*6e4,z={ok:"signed in",cap:"refused by the cap",bad:"bad credentials",error:"authenticate threw",resume_refused:"resume refused",limited:"rate limited"},w=!1,L,E=[],A,v;function G(t){w=!0,J(t),K()}function H(){w=!1,clearTimeout(L),E=[],A=void 0,v=void 0}function K(){clearTimeout(L),w&&(L=setTimeout(W,st))}async function W(){if(!(!w||h.visibilityState!=="visible")){try{J(await f("GET","/admin/stats"))}catch(t){if(t instanceof c&&t.status===401)return;s("updated").textContent=\`The last refresh failed (\${t.message}); trying again.\`}K()}}h.addEventListener("visibilitychange",()=>{w&&h.visibilityState==="visible"&&W()});function J(t){let e=A;A=t,E.push([t.at,t.size]),E=E.filter(([i])=>i>=t.at-_),e&&e.scrape.at!==t.scrape.at&&(v={from:e.scrape,to:t.scrape}),s("size").textContent=String(t.size),s("online-top").textContent=String(B(s("online-chart"),E,t.at-_,t.at)),s("bound").textContent=String(t.scrape.bound),s("anonymous").textContent=String(t.scrape.anonymous),it(t.scrape),s("broadcasts").textContent=String(t.broadcasts),s("failures").textContent=String(t.broadcastFailures),s("broadcast-rate").textContent=e?Y(t.broadcasts-e.broadcasts,t.at-e.at):"–";let n=t.shards.map(i=>[\`shard \${i.shard}\`,i.users]);s("shards-top").textContent=String(N(s("shards-chart"),n)),s("shards-count").textContent=\`\${t.shards.length} shard\${t.shards.length===1?"":"s"}\`;let r=t.scrape.unreachable>0?\`; \${t.scrape.unreachable} objects did not answer the scrape\`:"";s("updated").textContent=\`Updated \${T(t.at)}; sockets and sign-ins as of \${T(t.scrape.at)}\${r}.\`}function it(t){let e=Object.keys(z).map(n=>{let r=v?Y(v.to.signIns[n]-v.from.signIns[n],v.to.at-v.from.at):"–",i=d("tr");return i.append(d("th",z[n]),d("td",r,"num"),d("td",String(t.signIns[n]),"num")),i});s("signins").replaceChildren(...e)}function Y(t,e){return e>0?(t/(e/1e3)).toFixed(t===0?0:2):"–"}function T(t){return new Date(t).toLocaleTimeString()}var p;function Z(){y(s("lookup"),()=>Q(s("uid").value.trim())),s("kick-all").addEventListener("click",()=>{p!==void 0&&I(p,"/admin/kick",{uid:p},"Kicked every socket (4003)")}),s("clear").addEventListener("click",()=>{p!==void 0&&I(p,"/admin/clear",{uid:p},"Cleared the session (sockets stay connected)")})}function q(){p=void 0,s("uid").value="",s("devices").hidden=!0,s("devices-result").textContent=""}async function Q(t,e=""){let n=s("devices-result");if(t===""){n.textContent="Enter a user id.";return}try{let r=await f("GET",\`/admin/sessions?uid=\${encodeURIComponent(t)}\`);ot(r.uid,r.sessions);let i=r.sessions.length,o=i===0?\`User \${t} holds no socket.\`:\`User \${t} holds \${i} socket\${i===1?"":"s"}.\`;n.textContent=e?\`\${e}. \${o}\`:o}catch(r){r instanceof c&&r.status===401||(n.textContent=\`Look up failed: \${r.message}\`)}}function ot(t,e){p=t,s("devices-caption").textContent=\`Sockets of user \${t}\`;let n=Date.now();s("sockets").replaceChildren(...e.map((r,i)=>{let o=d("tr"),l=d("td",r.id,"id");l.setAttribute("id",\`socket-\${i}\`);let m=d("button","Kick","danger");m.setAttribute("type","button"),m.setAttribute("aria-describedby",\`socket-\${i}\`),m.addEventListener("click",()=>{I(t,"/admin/kick",{uid:t,socket:r.id},\`Kicked socket \${r.id} (4003)\`)});let g=\`\${r.path}\${r.ctl?"":", no heartbeat"}\`,a=d("td");return a.append(m),o.append(l,d("td",T(r.since)),d("td",at(n-r.lastSeen)),d("td",g),a),o})),s("devices").hidden=!1}async function I(t,e,n,r){try{await f("POST",e,n),await Q(t,r)}catch(i){i instanceof c&&i.status===401||(s("devices-result").textContent=\`Failed: \${i.message}\`)}}function at(t){let e=Math.max(0,Math.round(t/1e3));return e<60?\`\${e} s ago\`:e<3600?\`\${Math.round(e/60)} min ago\`:\`\${Math.round(e/3600)} h ago\`}var O=s("signin"),F=s("secret"),$=s("signin-error"),V=s("dashboard"),M=s("signout"),X=s("status");y(O,async()=>{let t=F.value;if(F.value="",t===""){$.textContent="Enter the admin secret.";return}$.textContent="",j(t,tt);try{let e=await f("GET","/admin/stats");O.hidden=!0,V.hidden=!1,M.hidden=!1,X.textContent="signed in",G(e)}catch(e){k(),e instanceof c&&e.status===401?$.textContent="Wrong admin secret: the server refused it.":$.textContent=\`Could not sign in: \${e.message}\`,F.focus()}});function tt(t=""){k(),H(),q(),s("broadcast-result").textContent="",V.hidden=!0,M.hidden=!0,O.hidden=!1,$.textContent=t,X.textContent="signed out",F.focus()}M.addEventListener("click",()=>tt());Z();R();})();</script>
+<script>"use strict";(()=>{var rt=Object.defineProperty;var st=(t,e,n)=>e in t?rt(t,e,{enumerable:!0,configurable:!0,writable:!0,value:n}):t[e]=n;var U=(t,e,n)=>st(t,typeof e!="symbol"?e+"":e,n);var h=globalThis.document;function s(t){let e=h.getElementById(t);if(e===null)throw new Error(\`dashboard: no #\${t}\`);return e}function l(t,e="",n=""){let r=h.createElement(t);return r.textContent=e,n&&(r.className=n),r}function b(t,e){let n=h.createElementNS("http://www.w3.org/2000/svg",t);for(let[r,o]of Object.entries(e))n.setAttribute(r,String(o));return n}function y(t,e){t.addEventListener("submit",n=>{n.preventDefault(),e()})}var D=globalThis.fetch;var S,j=()=>{},d=class extends Error{constructor(n,r){super(r);U(this,"status",n)}};function R(t,e){S=t,j=e}function C(){S=void 0}async function f(t,e,n){if(S===void 0)throw new d(401,"signed out");let r={Authorization:\`Bearer \${S}\`};n!==void 0&&(r["Content-Type"]="application/json");let o=await D(e,{method:t,headers:r,...n===void 0?{}:{body:JSON.stringify(n)},cache:"no-store",credentials:"omit",redirect:"error"}),i=await o.json().catch(()=>({}));if(o.ok)return i;let a=new d(o.status,i.error??\`HTTP \${o.status}\`);throw o.status===401&&S!==void 0&&(C(),j("The admin secret was refused (401): wrong secret, or it was changed.")),a}function B(){let t=s("broadcast"),e=s("message"),n=s("broadcast-result"),r=s("send");y(t,async()=>{if(e.value===""){n.textContent="Write a message first.";return}r.disabled=!0,n.textContent="Sending…";try{let{reached:o,failed:i}=await f("POST","/admin/emit",{message:e.value});n.textContent=\`Sent: \${o} user object\${o===1?"":"s"} reached, \${i} failed.\`,e.value=""}catch(o){n.textContent=o instanceof d&&o.status===401?"":\`Not sent: \${o.message}\`}finally{r.disabled=!1}})}var $=300,m=80;function _(t,e,n,r){let o=Math.max(1,...e.map(([,c])=>c)),i=c=>(c-n)/Math.max(1,r-n)*$,a=c=>m-c/o*(m-4),u=e.map(([c,x],nt)=>\`\${nt===0?"M":"L"}\${i(c).toFixed(1)},\${a(x).toFixed(1)}\`).join(""),g=[b("line",{x1:0,y1:m-.5,x2:$,y2:m-.5,class:"axis"})];if(e.length>0){let c=e[e.length-1],x=e[0];g.push(b("path",{d:\`\${u}L\${i(c[0]).toFixed(1)},\${m}L\${i(x[0]).toFixed(1)},\${m}Z\`,class:"area"})),g.push(b("path",{d:u,class:"line"}))}return t.replaceChildren(...g),o}function N(t,e){let n=Math.max(1,...e.map(([,i])=>i)),r=$/Math.max(1,e.length),o=[b("line",{x1:0,y1:m-.5,x2:$,y2:m-.5,class:"axis"})];return e.forEach(([i,a],u)=>{let g=a/n*(m-4),c=b("rect",{x:u*r+r*.1,y:m-g,width:r*.8,height:g,class:"bar"}),x=b("title",{});x.textContent=\`\${i}: \${a}\`,c.append(x),o.push(c)}),t.replaceChildren(...o),n}var ot=3e3,z=10*6e4,G={ok:"signed in",cap:"refused by the cap",bad:"bad credentials",error:"authenticate threw",resume_refused:"resume refused",limited:"rate limited"},E=!1,A,w=[],L,v;function H(t){E=!0,Y(t),W()}function K(){E=!1,clearTimeout(A),w=[],L=void 0,v=void 0}function W(){clearTimeout(A),E&&(A=setTimeout(J,ot))}async function J(){if(!(!E||h.visibilityState!=="visible")){try{Y(await f("GET","/admin/stats"))}catch(t){if(t instanceof d&&t.status===401)return;s("updated").textContent=\`The last refresh failed (\${t.message}); trying again.\`}W()}}h.addEventListener("visibilitychange",()=>{E&&h.visibilityState==="visible"&&J()});function Y(t){let e=L;L=t,w.push([t.at,t.size]),w=w.filter(([a])=>a>=t.at-z),e&&e.scrape.at!==t.scrape.at&&(v={from:e.scrape,to:t.scrape}),s("size").textContent=String(t.size),s("online-top").textContent=String(_(s("online-chart"),w,t.at-z,t.at)),s("bound").textContent=String(t.scrape.bound),s("anonymous").textContent=String(t.scrape.anonymous),it(t.scrape),s("broadcasts").textContent=String(t.broadcasts),s("failures").textContent=String(t.broadcastFailures),s("broadcast-rate").textContent=e?Z(t.broadcasts-e.broadcasts,t.at-e.at):"–";let n=new Map(t.shards.map(a=>[a.shard,a.users])),r=(t.shards.at(-1)?.shard??-1)+1,o=Array.from({length:r},(a,u)=>[\`shard \${u}\`,n.get(u)??0]);s("shards-top").textContent=String(N(s("shards-chart"),o)),s("shards-count").textContent=r===0?"no shard has had a user yet":\`shards 0 to \${r-1}\`;let i=t.scrape.unreachable>0?\`; \${t.scrape.unreachable} objects did not answer the scrape\`:"";s("updated").textContent=\`Updated \${T(t.at)}; sockets and sign-ins as of \${T(t.scrape.at)}\${i}.\`}function it(t){let e=Object.keys(G).map(n=>{let r=v?Z(v.to.signIns[n]-v.from.signIns[n],v.to.at-v.from.at):"–",o=l("tr");return o.append(l("th",G[n]),l("td",r,"num"),l("td",String(t.signIns[n]),"num")),o});s("signins").replaceChildren(...e)}function Z(t,e){return e>0?(t/(e/1e3)).toFixed(t===0?0:2):"–"}function T(t){return new Date(t).toLocaleTimeString()}var p;function q(){y(s("lookup"),()=>V(s("uid").value.trim())),s("kick-all").addEventListener("click",()=>{p!==void 0&&M(p,"/admin/kick",{uid:p},"Kicked every socket (4003)")}),s("clear").addEventListener("click",()=>{p!==void 0&&M(p,"/admin/clear",{uid:p},"Cleared the session (sockets stay connected)")})}function Q(){p=void 0,s("uid").value="",s("devices").hidden=!0,s("devices-result").textContent=""}async function V(t,e=""){let n=s("devices-result");if(t===""){n.textContent="Enter a user id.";return}try{let r=await f("GET",\`/admin/sessions?uid=\${encodeURIComponent(t)}\`);at(r.uid,r.sessions);let o=r.sessions.length,i=o===0?\`User \${t} holds no socket.\`:\`User \${t} holds \${o} socket\${o===1?"":"s"}.\`;n.textContent=e?\`\${e}. \${i}\`:i}catch(r){r instanceof d&&r.status===401||(n.textContent=\`Look up failed: \${r.message}\`)}}function at(t,e){p=t,s("devices-caption").textContent=\`Sockets of user \${t}\`;let n=Date.now();s("sockets").replaceChildren(...e.map((r,o)=>{let i=l("tr"),a=l("td",r.id,"id");a.setAttribute("id",\`socket-\${o}\`);let u=l("button","Kick","danger");u.setAttribute("type","button"),u.setAttribute("aria-describedby",\`socket-\${o}\`),u.addEventListener("click",()=>{M(t,"/admin/kick",{uid:t,socket:r.id},\`Kicked socket \${r.id} (4003)\`)});let g=\`\${r.path}\${r.ctl?"":", no heartbeat"}\`,c=l("td","","action");return c.append(u),i.append(a,I("Since",T(r.since)),I("Last seen",ct(n-r.lastSeen)),I("Path",g),c),i})),s("devices").hidden=!1}async function M(t,e,n,r){try{await f("POST",e,n),await V(t,r)}catch(o){o instanceof d&&o.status===401||(s("devices-result").textContent=\`Failed: \${o.message}\`)}}function I(t,e){let n=l("td",e);return n.setAttribute("data-label",t),n}function ct(t){let e=Math.max(0,Math.round(t/1e3));return e<60?\`\${e} s ago\`:e<3600?\`\${Math.round(e/60)} min ago\`:\`\${Math.round(e/3600)} h ago\`}var O=s("signin"),F=s("secret"),k=s("signin-error"),X=s("dashboard"),P=s("signout"),tt=s("status");y(O,async()=>{let t=F.value;if(F.value="",t===""){k.textContent="Enter the admin secret.";return}k.textContent="",R(t,et);try{let e=await f("GET","/admin/stats");O.hidden=!0,X.hidden=!1,P.hidden=!1,tt.textContent="signed in",H(e)}catch(e){C(),e instanceof d&&e.status===401?k.textContent="Wrong admin secret: the server refused it.":k.textContent=\`Could not sign in: \${e.message}\`,F.focus()}});function et(t=""){C(),K(),Q(),s("broadcast-result").textContent="",X.hidden=!0,P.hidden=!0,O.hidden=!1,k.textContent=t,tt.textContent="signed out",F.focus()}P.addEventListener("click",()=>et());q();B();})();</script>
 </body>
 </html>
 `;
 
 /** The hashes of its inline script and style, for its Content-Security-Policy. */
 export const DASHBOARD_HASHES = {
-  script: "sha256-sgcrbz5dH2TPn1OPbz/Na/pwjviBiAoPBaq4o3EBMxo=",
-  style: "sha256-b9tXdgCB5huj68xLD3iM3BCkZWPaJwz5a8DzLsgIn5c=",
+  script: "sha256-z7c1+enWxr4dRRBywBPBroEiQg1dX2H6nlRhysQwwuY=",
+  style: "sha256-GSUWKbGSgxM01/augb43dxWOtIAd4racupYFZKMm2+M=",
 };

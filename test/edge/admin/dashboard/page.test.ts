@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { DASHBOARD_HTML } from "../../../../src/edge/admin/dashboard/page.gen.js";
 
 describe("the dashboard's page", () => {
-  // 15.6 KB and 5.8 KB gzipped when it was written, devices table and both charts included.
+  // 16.8 KB and 6.2 KB gzipped when it was written, devices table and both charts included.
   it("is under 20 KB, and 7 KB gzipped", () => {
     expect(Buffer.byteLength(DASHBOARD_HTML)).toBeLessThan(20 * 1024);
     expect(gzipSync(DASHBOARD_HTML).length).toBeLessThan(7 * 1024);
