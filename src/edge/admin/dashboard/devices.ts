@@ -5,7 +5,7 @@
 // up again, so the table shows what the server holds after it.
 import { ApiError, call } from "./api.js";
 import { byId, el, onSubmit } from "./dom.js";
-import { clock } from "./figures.js";
+import { clock, serverNow } from "./figures.js";
 
 /** One socket, as GET /admin/sessions lists it. */
 interface Socket {
@@ -60,7 +60,7 @@ async function lookUp(uid: string, done = ""): Promise<void> {
 function show(uid: string, sockets: Socket[]): void {
   shown = uid;
   byId("devices-caption").textContent = `Sockets of user ${uid}`;
-  const now = Date.now();
+  const now = serverNow();
   byId("sockets").replaceChildren(
     ...sockets.map((s, i) => {
       const row = el("tr");

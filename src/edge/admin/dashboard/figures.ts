@@ -65,7 +65,16 @@ document.addEventListener("visibilitychange", () => {
   if (running && document.visibilityState === "visible") void poll();
 });
 
+/** The server's clock less this browser's, from the last answer: "last seen" is counted on the server's clock. */
+let skew = 0;
+
+/** Now, on the server's clock (as of the last poll). */
+export function serverNow(): number {
+  return Date.now() + skew;
+}
+
 function show(s: AdminStats): void {
+  skew = s.at - Date.now();
   const before = last;
   last = s;
   history.push([s.at, s.size]);
