@@ -61,6 +61,8 @@ export default defineConfig({
             "test/tcp/**/*.test.ts",
             "test/docs/**/*.test.ts",
             "test/layout/**/*.test.ts",
+            // The admin dashboard in Chromium against wrangler dev, beside the admin API's workerd tests.
+            "test/edge/admin/dashboard/**/*.test.ts",
           ],
           environment: "node",
           env: { SOCKIZY_TEST_TIER: FULL ? "full" : "quick", FUZZ_FRAMES: process.env.FUZZ_FRAMES || FUZZ_FRAMES },
@@ -83,7 +85,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/edge/**/*.test.ts", "test/seed/**/*.test.ts"],
-          exclude: ["test/edge/probe/**"],
+          exclude: ["test/edge/probe/**", "test/edge/admin/dashboard/**"],
           ...LOADED_MACHINE,
         },
       },

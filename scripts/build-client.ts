@@ -1,8 +1,10 @@
 // Builds the client for the Worker to serve: /sockizy.js (one IIFE script
-// defining the global `io`), /sockizy.mjs (the ES module) and the demo page
-// (HTML with its CSS and script inlined), as strings in two generated
-// modules: src/edge/pages/client-bundle.gen.ts (the client, served by every
-// application) and src/seed/demo/page.gen.ts (the seed's demo page).
+// defining the global `io`), /sockizy.mjs (the ES module), the demo page and
+// the admin dashboard (HTML with its CSS and script inlined), as strings in
+// three generated modules: src/edge/pages/client-bundle.gen.ts (the client,
+// served by every application), src/seed/demo/page.gen.ts (the seed's demo
+// page) and src/edge/admin/dashboard/page.gen.ts (/admin, with the hashes
+// its Content-Security-Policy names: docs/dashboard.md#headers).
 //
 // Why a generated TypeScript module that is committed: the Worker is run by
 // `wrangler dev`, `wrangler deploy` and the vitest workers project, and the
@@ -11,6 +13,7 @@
 // test/client/assets.test.ts fails when the file is stale.
 //
 // Run it with `npm run build:client` (also the prestart and predeploy hooks).
+import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -20,8 +23,11 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 export const OUTPUTS = {
   client: `${root}src/edge/pages/client-bundle.gen.ts`,
   demo: `${root}src/seed/demo/page.gen.ts`,
+  dashboard: `${root}src/edge/admin/dashboard/page.gen.ts`,
 } as const;
 const MARKER = '"__SOCKIZY_APP__"';
+/** The look every served page shares, before its own CSS. */
+const THEME = `${root}src/edge/pages/theme.css`;
 
 async function bundle(entry: string, format: "iife" | "esm"): Promise<string> {
   const result = await build({
@@ -62,15 +68,8 @@ export async function generate(): Promise<Record<keyof typeof OUTPUTS, string>> 
   const module = await bundle("src/client/module.ts", "esm");
   once(script, MARKER, "sockizy.js");
   once(module, MARKER, "sockizy.mjs");
-  const demoScript = await bundle("src/seed/demo/demo.ts", "iife");
-  const css = (await readFile(`${root}src/seed/demo/demo.css`, "utf8")).trim();
-  let html = await readFile(`${root}src/seed/demo/index.html`, "utf8");
-  once(html, "/* demo.css */", "index.html");
-  once(html, "/* demo.ts */", "index.html");
-  // Functions as replacements: `$` in the code must not be read as a pattern.
-  html = html
-    .replace("/* demo.css */", () => css)
-    .replace("/* demo.ts */", () => demoScript.replace(/<\/script/gi, "<\\/script"));
+  const demo = await inlinePage("src/seed/demo", "demo");
+  const dashboard = await inlinePage("src/edge/admin/dashboard", "dashboard");
   return {
     client: [
       ...HEADER,
@@ -81,7 +80,46 @@ export async function generate(): Promise<Record<keyof typeof OUTPUTS, string>> 
       `export const CLIENT_MODULE = ${literal(module)};`,
       "",
     ].join("\n"),
-    demo: [...HEADER, "/** /: the seed's demo page. */", `export const DEMO_HTML = ${literal(html)};`, ""].join("\n"),
+    demo: [...HEADER, "/** /: the seed's demo page. */", `export const DEMO_HTML = ${literal(demo.html)};`, ""].join(
+      "\n",
+    ),
+    dashboard: [
+      ...HEADER,
+      "/** /admin: the admin dashboard (docs/dashboard.md). */",
+      `export const DASHBOARD_HTML = ${literal(dashboard.html)};`,
+      "",
+      "/** The hashes of its inline script and style, for its Content-Security-Policy. */",
+      "export const DASHBOARD_HASHES = {",
+      `  script: ${JSON.stringify(dashboard.scriptHash)},`,
+      `  style: ${JSON.stringify(dashboard.styleHash)},`,
+      "};",
+      "",
+    ].join("\n"),
+  };
+}
+
+/**
+ * `<folder>/index.html` with the shared theme and `<folder>/<name>.css`, and the bundle of
+ * `<folder>/<name>.ts` inlined in place of their markers, and the CSP hashes
+ * (`sha256-<base64>`) of the two inlined texts, exactly as the page holds them.
+ */
+async function inlinePage(
+  folder: string,
+  name: string,
+): Promise<{ html: string; scriptHash: string; styleHash: string }> {
+  const script = (await bundle(`${folder}/${name}.ts`, "iife")).replace(/<\/script/gi, "<\\/script");
+  // The theme's opening comment is for its readers, not for the pages.
+  const theme = (await readFile(THEME, "utf8")).replace(/^\/\*[\s\S]*?\*\/\s*/, "");
+  const css = [theme, await readFile(`${root}${folder}/${name}.css`, "utf8")].map((part) => part.trim()).join("\n");
+  const html = await readFile(`${root}${folder}/index.html`, "utf8");
+  once(html, `/* ${name}.css */`, `${folder}/index.html`);
+  once(html, `/* ${name}.ts */`, `${folder}/index.html`);
+  const hash = (text: string) => `sha256-${createHash("sha256").update(text, "utf8").digest("base64")}`;
+  return {
+    // Functions as replacements: `$` in the code must not be read as a pattern.
+    html: html.replace(`/* ${name}.css */`, () => css).replace(`/* ${name}.ts */`, () => script),
+    scriptHash: hash(script),
+    styleHash: hash(css),
   };
 }
 

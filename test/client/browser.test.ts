@@ -11,7 +11,7 @@ import { type BrowserContext, type Page, chromium as playwright } from "playwrig
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Io } from "../../src/client/index.js";
 import { type LocalServer, startLocalServer } from "../support/local-server.js";
-import { CHROMIUM_DIR, CHROMIUM_VERSION, chromiumPath } from "./chromium.js";
+import { CHROMIUM_ARGS, CHROMIUM_DIR, CHROMIUM_VERSION, chromiumPath } from "./chromium.js";
 import { startProxy } from "./proxy.js";
 
 const ADMIN = "browser-test-admin";
@@ -34,15 +34,7 @@ beforeAll(async () => {
   context = await playwright.launchPersistentContext(profile, {
     executablePath,
     headless: true,
-    args: [
-      "--no-sandbox",
-      "--headless",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
+    args: CHROMIUM_ARGS,
     viewport: { width: 900, height: 700 },
   });
 }, 120_000);

@@ -16,6 +16,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import chromium from "@sparticuz/chromium";
+import { type Browser, chromium as playwright } from "playwright-core";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 /** The version of @sparticuz/chromium (its major is Chromium's). */
@@ -60,4 +61,20 @@ export async function chromiumPath(): Promise<string> {
     if (!existsSync(join(CHROMIUM_DIR, DONE))) throw e;
   }
   return binary;
+}
+
+/** Headless, as the browser tests run it: no sandbox (containers), no GPU, no first-run or background traffic. */
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--headless",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+/** This project's Chromium, launched headless. */
+export async function launchChromium(): Promise<Browser> {
+  return playwright.launch({ executablePath: await chromiumPath(), headless: true, args: CHROMIUM_ARGS });
 }

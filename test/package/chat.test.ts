@@ -6,9 +6,9 @@
 // Nothing here imports ../src.
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Page, chromium as playwright } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { chromiumPath } from "../client/chromium.js";
+import { launchChromium } from "../client/chromium.js";
 import { BIN, installApp, quiet, ROOT, run } from "./apps.js";
 import { type DevServer, startDevServer } from "./dev-server.js";
 
@@ -108,11 +108,7 @@ describe("examples/chat under wrangler dev", () => {
   });
 
   it("its page in Chromium: signs in and chats, clears the form, counts who joins and leaves, hides the chat after sign-out", async () => {
-    const browser = await playwright.launch({
-      executablePath: await chromiumPath(),
-      headless: true,
-      args: ["--no-sandbox", "--headless", "--disable-gpu", "--no-first-run"],
-    });
+    const browser = await launchChromium();
     try {
       const open = async () => {
         const page = await browser.newPage();

@@ -6,16 +6,19 @@ import { CLOSE } from "../../protocol/control.js";
 import type { Uid } from "../app/define-app.js";
 import type { Env } from "../rpc/env.js";
 import { globalStub, userStub } from "../rpc/names.js";
+import { DASHBOARD_PATH, dashboardPage } from "./dashboard-page.js";
 import { prometheus } from "./metrics.js";
 
 const KICKED = { code: CLOSE.kicked, reason: "kicked" };
 
 export async function handleAdmin(request: Request, env: Env): Promise<Response> {
   if (!env.ADMIN_SECRET) return json(404, { error: "the admin API is off (set the ADMIN_SECRET secret)" });
+  const url = new URL(request.url);
+  // The dashboard's page holds no secret: it asks for one (docs/dashboard.md#signing-in).
+  if (url.pathname === DASHBOARD_PATH) return dashboardPage(request, env);
   if (!(await secretMatches(request.headers.get("Authorization") ?? "", `Bearer ${env.ADMIN_SECRET}`))) {
     return json(401, { error: "wrong or missing Authorization: Bearer <secret>" });
   }
-  const url = new URL(request.url);
   const route = `${request.method} ${url.pathname}`;
   const registry = globalStub(env);
   try {
@@ -27,6 +30,8 @@ export async function handleAdmin(request: Request, env: Env): Promise<Response>
         });
       case "GET /admin/size":
         return json(200, { size: await registry.size() });
+      case "GET /admin/stats":
+        return json(200, await registry.stats());
       case "GET /admin/count": {
         const uid = url.searchParams.get("uid");
         if (!uid) return json(400, { error: "uid query parameter required" });
@@ -63,9 +68,13 @@ export async function handleAdmin(request: Request, env: Env): Promise<Response>
         if (uid !== undefined && typeof uid !== "string" && typeof uid !== "number") {
           return json(400, { error: '"uid" must be a string or a number' });
         }
-        if (uid === undefined) await registry.sessionEmitAll(body.message);
-        else await userStub(env, uid).sessionEmit(body.message, uid);
-        return json(200, { ok: true });
+        if (uid !== undefined) {
+          await userStub(env, uid).sessionEmit(body.message, uid);
+          return json(200, { ok: true });
+        }
+        // The user objects the broadcast reached, and those that failed or timed out.
+        const { ok, failed } = await registry.sessionEmitAll(body.message);
+        return json(200, { ok: true, reached: ok, failed });
       }
       case "POST /admin/clear": {
         const body = await readBody(request);
@@ -115,6 +124,7 @@ async function secretMatches(given: string, expected: string): Promise<boolean> 
   return crypto.subtle.timingSafeEqual(a, b);
 }
 
+/** Answers carry uids and figures for the operator alone: no cache keeps them. */
 function json(status: number, body: unknown): Response {
-  return Response.json(body, { status });
+  return Response.json(body, { status, headers: { "Cache-Control": "no-store" } });
 }

@@ -72,14 +72,30 @@ export interface MetricsSnapshot {
   unreachable: number;
 }
 
-/** The snapshot as Prometheus text (version 0.0.4). */
-export function prometheus(m: MetricsSnapshot): string {
+/** Every object's counters of a snapshot, added up. */
+export function allCounters(m: MetricsSnapshot): Counters {
   const all: Counters = { ...m.counters };
   for (const s of m.shards) addCounters(all, s.counters);
   for (const l of m.lobbies) addCounters(all, l.counters);
+  return all;
+}
+
+/** Open sockets of a snapshot: bound to a uid, and the others (lobbies', and unbound ones in user objects). */
+export function socketTotals(m: MetricsSnapshot): { bound: number; anonymous: number } {
   const sum = (f: (s: ShardStats) => number) => m.shards.reduce((n, s) => n + f(s), 0);
-  const bound = sum((s) => s.bound);
-  const anonymous = sum((s) => s.sockets - s.bound) + m.lobbies.reduce((n, l) => n + l.sockets, 0);
+  return {
+    bound: sum((s) => s.bound),
+    anonymous: sum((s) => s.sockets - s.bound) + m.lobbies.reduce((n, l) => n + l.sockets, 0),
+  };
+}
+
+/** Sign-in outcomes, in the order metrics and the dashboard show them. */
+export const SIGN_IN_METRICS: readonly SignInMetric[] = ["ok", "cap", "bad", "error", "resume_refused", "limited"];
+
+/** The snapshot as Prometheus text (version 0.0.4). */
+export function prometheus(m: MetricsSnapshot): string {
+  const all = allCounters(m);
+  const { bound, anonymous } = socketTotals(m);
   const out: string[] = [];
   const metric = (name: string, type: "gauge" | "counter", help: string, rows: [string, number][]) => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -104,10 +120,7 @@ export function prometheus(m: MetricsSnapshot): string {
     "sockizy_signins_total",
     "counter",
     "Sign-ins by outcome.",
-    (["ok", "cap", "bad", "error", "resume_refused", "limited"] as const).map((o) => [
-      `{outcome="${o}"}`,
-      counter(C.signIn(o)),
-    ]),
+    SIGN_IN_METRICS.map((o) => [`{outcome="${o}"}`, counter(C.signIn(o))]),
   );
   one(
     "sockizy_broadcasts_total",

@@ -18,12 +18,19 @@ export interface Asset {
   readonly etag: string;
   /** Loaded cross-origin too (the original was `<script src="//host:port">`; modules need CORS). */
   readonly cors?: boolean;
+  /** More headers on every answer (the admin dashboard's Content-Security-Policy). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
-export async function makeAsset(body: string, type: string, cors = false): Promise<Asset> {
+export async function makeAsset(
+  body: string,
+  type: string,
+  cors = false,
+  headers?: Readonly<Record<string, string>>,
+): Promise<Asset> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body));
   const hex = [...new Uint8Array(digest).slice(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return { body, type, etag: `"${hex}"`, cors };
+  return { body, type, etag: `"${hex}"`, cors, headers };
 }
 
 export function respond(request: Request, asset: Asset): Response {
@@ -34,6 +41,7 @@ export function respond(request: Request, asset: Asset): Response {
     "X-Content-Type-Options": "nosniff",
   });
   if (asset.cors) headers.set("Access-Control-Allow-Origin", "*");
+  for (const [name, value] of Object.entries(asset.headers ?? {})) headers.set(name, value);
   if (matches(request.headers.get("If-None-Match"), asset.etag)) return new Response(null, { status: 304, headers });
   headers.set("Content-Type", asset.type);
   return new Response(request.method === "HEAD" ? null : asset.body, { status: 200, headers });

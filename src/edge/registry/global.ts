@@ -5,11 +5,13 @@
 // global -> lobbies.
 
 import { C, type MetricsSnapshot } from "../admin/metrics.js";
+import { type AdminStats, adminStats, STATS_SCRAPE_MS, scrapeFigures } from "../admin/stats.js";
 import type { App } from "../app/define-app.js";
 import type { Ask, Frame, ShardCounts, Target, TreeResult } from "../rpc/contracts.js";
 import type { Env } from "../rpc/env.js";
 import { GLOBAL_NAME } from "../rpc/names.js";
 import { fanOutTree } from "./fan-out-tree.js";
+import { RecentScrape } from "./recent-scrape.js";
 import type { RegistryStore } from "./store.js";
 
 export class RegistryGlobal {
@@ -122,8 +124,32 @@ export class RegistryGlobal {
   }
 
   /** Everything /admin/metrics shows: this object's figures and every shard's and lobby's. */
-  async metrics(): Promise<MetricsSnapshot> {
+  metrics(): Promise<MetricsSnapshot> {
     this.store.count(C.requests("RegistryGlobal"));
+    const snapshot = this.scrape();
+    this.recent.keep(Date.now(), snapshot);
+    return snapshot;
+  }
+
+  /**
+   * What /admin/stats shows (docs/dashboard.md#what-a-poll-costs): `size` and each shard's
+   * counts as pushed, read here, and the sockets and sign-ins of a scrape at most
+   * STATS_SCRAPE_MS old, so polls make at most one scrape per STATS_SCRAPE_MS between them.
+   */
+  async stats(): Promise<AdminStats> {
+    this.store.count(C.requests("RegistryGlobal"));
+    const { at, value } = await this.recent.get(() => this.scrape());
+    const shards = this.sql
+      .exec<{ shard: number; users: number; online: number }>("SELECT shard, users, online FROM shards ORDER BY shard")
+      .toArray()
+      .map((r) => ({ ...r }));
+    return adminStats(Date.now(), this.total, shards, this.store.counters(), scrapeFigures(value, at));
+  }
+
+  private readonly recent = new RecentScrape<MetricsSnapshot>(STATS_SCRAPE_MS);
+
+  /** Every shard's and lobby's figures, one call each (fan-out-tree.ts), with this object's counters. */
+  private async scrape(): Promise<MetricsSnapshot> {
     const targets: Target[] = this.sql
       .exec<{ shard: number }>("SELECT shard FROM shards")
       .toArray()

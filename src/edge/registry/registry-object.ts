@@ -6,6 +6,7 @@
 // the same three classes whatever the number of shards.
 import { DurableObject } from "cloudflare:workers";
 import type { Counters, MetricsSnapshot, ShardStats } from "../admin/metrics.js";
+import type { AdminStats } from "../admin/stats.js";
 import type { App, Uid } from "../app/define-app.js";
 import type {
   Ask,
@@ -91,6 +92,9 @@ export function registryObjectClass(app: App) {
     }
     metrics(): Promise<MetricsSnapshot> {
       return this.asGlobal().metrics();
+    }
+    stats(): Promise<AdminStats> {
+      return this.asGlobal().stats();
     }
 
     // The slice role (SliceRpc): no storage, no counters; what it did comes back in its result.

@@ -4,6 +4,7 @@
 // https://developers.cloudflare.com/durable-objects/best-practices/create-durable-object-stubs-and-send-requests/
 
 import type { Counters, LobbyStats, MetricsSnapshot, ShardStats } from "../admin/metrics.js";
+import type { AdminStats } from "../admin/stats.js";
 import type { SignInOutcome, Uid } from "../app/define-app.js";
 import type { SessionInfo } from "../sockets/socket.js";
 
@@ -152,6 +153,8 @@ export interface GlobalRpc {
   /** A `session` event on every socket of every uid. */
   sessionEmitAll(message: unknown): Promise<TreeResult>;
   metrics(): Promise<MetricsSnapshot>;
+  /** The dashboard's figures: `size` and each shard's counts, and a scrape at most STATS_SCRAPE_MS old. */
+  stats(): Promise<AdminStats>;
 }
 
 // ---------------------------------------------------------------- the sign-in limiter (limits/)

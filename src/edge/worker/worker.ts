@@ -18,7 +18,7 @@ export function createWorker(app: App, pages?: Pages): ExportedHandler<Env> {
   return {
     async fetch(request, env, ctx) {
       const url = new URL(request.url);
-      if (url.pathname.startsWith("/admin/")) return handleAdmin(request, env);
+      if (url.pathname === "/admin" || url.pathname.startsWith("/admin/")) return handleAdmin(request, env);
       if (request.headers.get("Upgrade")?.toLowerCase() === "websocket") {
         if (url.pathname !== "/") return text(404, "WebSocket endpoint is /");
         // Before anything else, so a foreign page costs no object a thing (docs/security.md#origin-allowlist).

@@ -245,4 +245,10 @@ describe("the admin API without ADMIN_SECRET", () => {
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ error: "the admin API is off (set the ADMIN_SECRET secret)" });
   });
+
+  it("has no dashboard either: GET /admin is 404", async () => {
+    const res = await SELF.fetch("http://probe.test/admin");
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: "the admin API is off (set the ADMIN_SECRET secret)" });
+  });
 });
