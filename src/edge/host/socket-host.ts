@@ -3,7 +3,8 @@
 // application's handlers, and closing them. Each other job is a member with
 // one job of its own: the in-band sign-in (in-band-sign-in.ts), the
 // registry sync (registry-sync.ts), the metric counters (counters.ts), the
-// audit (audit.ts) and the relay holder's side (relay/holder.ts).
+// audit (audit.ts), the relay holder's side (relay/holder.ts) and the frame
+// limits every frame passes first (floods/frames.ts).
 //
 // Hibernation (https://developers.cloudflare.com/durable-objects/best-practices/websockets/):
 // the instance may be thrown away between any two events, so nothing here
