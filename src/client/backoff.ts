@@ -20,3 +20,12 @@ export function backoffCeiling(n: number, { base, cap }: BackoffOptions): number
 export function backoffDelay(n: number, options: BackoffOptions, random: () => number = Math.random): number {
   return Math.floor(random() * backoffCeiling(n, options));
 }
+
+/**
+ * Delay after a flood close (1008, docs/floods.md#what-a-client-sees):
+ * uniformly random in [cap / 2, cap), whatever the attempt, so a page stuck
+ * sending in a loop comes back at most about twice per cap, not at once.
+ */
+export function floodDelay(cap: number, random: () => number = Math.random): number {
+  return Math.floor(cap / 2 + (random() * cap) / 2);
+}

@@ -340,6 +340,6 @@ export abstract class Link {
     }
     // Until the next open, unless reconnection gives up (stop()).
     this.reconnecting = true;
-    this.reconnection.dropped();
+    this.reconnection.dropped(code);
   }
 }

@@ -6,7 +6,8 @@
 // online/offline hints. It keeps the timers and fires `restoring` and
 // `unrestored(n, "attempts")`; the link (link.ts) decides whether a close is
 // final and makes the connection.
-import { backoffDelay } from "./backoff.js";
+import { CLOSE } from "../protocol/control.js";
+import { backoffDelay, floodDelay } from "./backoff.js";
 import type { Emitter } from "./emitter.js";
 import { isOnline, pageWindow, watchOnline } from "./online.js";
 import type { Settings } from "./options.js";
@@ -63,8 +64,12 @@ export class Reconnection {
     clearTimeout(this.stable);
   }
 
-  /** The connection dropped, and the close was not final: plans the next attempt, or gives up. */
-  dropped(): void {
+  /**
+   * The connection dropped, and the close was not final: plans the next
+   * attempt, or gives up. After a flood close (`code` 1008) it waits at
+   * least half of `reconnectionDelayMax` (backoff.ts `floodDelay`).
+   */
+  dropped(code?: number): void {
     const s = this.settings;
     if (!s.reconnection) {
       this.link.giveUp();
@@ -79,7 +84,9 @@ export class Reconnection {
     // Offline, an attempt would fail at once: wait for the "online" event,
     // and try at the cap anyway in case that event never comes.
     const cap = s.reconnectionDelayMax * 1000;
-    const delay = isOnline() ? backoffDelay(this.attempts, { base: s.reconnectionDelay * 1000, cap }, s.random) : cap;
+    const backoff = { base: s.reconnectionDelay * 1000, cap };
+    const wait = code === CLOSE.flood ? floodDelay(cap, s.random) : backoffDelay(this.attempts, backoff, s.random);
+    const delay = isOnline() ? wait : cap;
     this.retry = setTimeout(() => this.due(), delay);
   }
 

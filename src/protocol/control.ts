@@ -20,6 +20,8 @@ export const CLOSE = {
   invalidPacket: 1003,
   /** A frame above `maxPayload`. */
   tooBig: 1009,
+  /** Too many frames or bytes for the socket or its user (docs/floods.md#what-a-client-sees). Reconnect slowly. */
+  flood: 1008,
   /** Replaced by a newer sign-in of the same uid (cap policy "replace-oldest"). Do not reconnect. */
   replaced: 4001,
   /** Kicked by the admin API. Do not reconnect. */

@@ -3,7 +3,7 @@
 // delays the client really waits (fake timers, fake sockets).
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { backoffCeiling, backoffDelay } from "../../src/client/backoff.js";
+import { backoffCeiling, backoffDelay, floodDelay } from "../../src/client/backoff.js";
 import { io } from "../../src/client/index.js";
 import { fakeSockets, Recorder } from "./helpers.js";
 
@@ -136,5 +136,32 @@ describe("the client's reconnection schedule", () => {
     vi.advanceTimersByTime(60_000);
     expect(fake.sockets.length).toBe(final);
     expect(client.reconnecting).toBe(false);
+  });
+
+  it("after a flood close (1008) waits between half the cap and the cap, however stable the connection was", () => {
+    const cap = 30;
+    for (const r of [0, 0.5, 0.999_999]) {
+      const fake = fakeSockets();
+      const client = io("ws://edge.test", {
+        WebSocket: fake.WebSocket,
+        random: () => r,
+        reconnectionDelay: 1,
+        reconnectionDelayMax: cap,
+        stableAfter: 10,
+        pingInterval: 0,
+      });
+      fake.last().accept();
+      // Open long enough to count as stable: an ordinary drop would come back within reconnectionDelay.
+      vi.advanceTimersByTime(60_000);
+      fake.last().drop(1008, "flood: over the frame limit of this socket", true);
+      const wait = floodDelay(cap * 1000, () => r);
+      expect(wait).toBeGreaterThanOrEqual((cap * 1000) / 2);
+      expect(wait).toBeLessThan(cap * 1000);
+      vi.advanceTimersByTime(wait - 1);
+      expect(fake.sockets).toHaveLength(1);
+      vi.advanceTimersByTime(1);
+      expect(fake.sockets).toHaveLength(2);
+      client.disconnect();
+    }
   });
 });

@@ -22,6 +22,7 @@ export class TestClient {
   /** Called after each frame is recorded and at the close (the chaos driver waits on every client's). */
   onChange: (() => void) | undefined;
   closeCode: number | undefined;
+  closeReason: string | undefined;
   readonly closed: Promise<number>;
 
   constructor(
@@ -42,6 +43,7 @@ export class TestClient {
     this.closed = new Promise((resolve) => {
       ws.addEventListener("close", (e) => {
         this.closeCode = e.code;
+        this.closeReason = e.reason;
         this.wake();
         resolve(e.code);
       });

@@ -9,6 +9,8 @@
 // broadcast or a scrape writes nothing). No request anywhere makes an extra
 // call or an extra write for metrics.
 
+import type { FloodLimit } from "../floods/options.js";
+
 export type Counters = Record<string, number>;
 
 /** Counter names (one place, so a typo is a type error). */
@@ -22,6 +24,10 @@ export const C = {
   fanOutSlices: "fanout_slice_invocations",
   fanOutBatchMax: "max:fanout_batch",
   fanOutTiersMax: "max:fanout_tiers",
+  /** Sockets closed with 1008 by a bucket (docs/floods.md#metrics). */
+  floodCloses: (limit: FloodLimit) => `flood_closes:${limit}`,
+  /** Anonymous upgrades answered 429 by the per-address cap. */
+  anonymousRefused: "anonymous_refused",
 } as const;
 
 /** A counter named `max:...` keeps the largest value it was given, not the sum (a gauge of the most ever seen). */
@@ -154,6 +160,18 @@ export function prometheus(m: MetricsSnapshot): string {
       ['{object="all"}', counter(C.fanOutInvocations)],
       ['{object="slice"}', counter(C.fanOutSlices)],
     ],
+  );
+  metric(
+    "sockizy_flood_closes_total",
+    "counter",
+    "Sockets closed with 1008 for too many frames or bytes, by the bucket they went over: their own, or their user's.",
+    (["socket", "user"] as const).map((l) => [`{limit="${l}"}`, counter(C.floodCloses(l))]),
+  );
+  one(
+    "sockizy_anonymous_refused_total",
+    "counter",
+    "Anonymous upgrades answered 429: their address already held floods.anonymousPerIp anonymous sockets.",
+    counter(C.anonymousRefused),
   );
   one(
     "sockizy_size_pushes_total",

@@ -3,11 +3,14 @@
 // as the original `socket.on(...)` did: every object rebuilds its sockets
 // from attachments and calls these same module-level functions.
 import type { PacketData } from "../../protocol/index.js";
+import { type FloodOptions, type Floods, resolveFloods } from "../floods/options.js";
 import { type LimitOptions, type Limits, resolveLimits } from "../limits/options.js";
 import type { Io, ServerSocket } from "../sockets/socket.js";
 import { type OriginOptions, type Origins, resolveOrigins } from "../worker/origins.js";
 import type { PacketMaps, ReceiveMap, Uid } from "./packet-maps.js";
 
+export type { FloodOptions, Floods, FrameLimit } from "../floods/options.js";
+export { FLOOD_DEFAULTS } from "../floods/options.js";
 export type { AttemptLimit, LimitOptions, Limits } from "../limits/options.js";
 export { LIMIT_DEFAULTS } from "../limits/options.js";
 export type { OriginOptions, Origins } from "../worker/origins.js";
@@ -141,6 +144,11 @@ export interface AppOptions<P extends PacketMaps, K extends keyof ReceiveMap<P> 
   readonly limits?: LimitOptions<PacketData<ReceiveMap<P>[K]>> | false;
   /** Which browser origins may open a WebSocket (docs/security.md#origin-allowlist). */
   readonly origins?: OriginOptions;
+  /**
+   * Flood control (docs/floods.md): frames per socket and per user, anonymous
+   * sockets per address; fields left out keep their defaults (`FLOOD_DEFAULTS`), `false` turns it all off.
+   */
+  readonly floods?: FloodOptions | false;
 }
 
 /** An application with its defaults filled in. */
@@ -160,6 +168,7 @@ export interface App<P extends PacketMaps = PacketMaps> {
   readonly lobbyCapacity: number;
   readonly limits: Limits;
   readonly origins: Origins;
+  readonly floods: Floods;
 }
 
 export const DEFAULTS = {
@@ -183,7 +192,7 @@ export const DEFAULT_SIGN_IN = "common.signIn";
 /**
  * Declares an application, once, at module scope: its packets (spec
  * section 2), its sign-in (how a uid is found, the cap, the replies) and its
- * handlers, with defaults filled in (`DEFAULTS`, `LIMIT_DEFAULTS`). Bad
+ * handlers, with defaults filled in (`DEFAULTS`, `LIMIT_DEFAULTS`, `FLOOD_DEFAULTS`). Bad
  * options throw here, at module load, not at the first connection.
  *
  * @example
@@ -220,11 +229,12 @@ export function defineApp<
   if (!(Number.isInteger(signIn.cap ?? DEFAULTS.cap) && (signIn.cap ?? DEFAULTS.cap) >= 1)) {
     throw new RangeError("signIn.cap must be a whole number of at least 1");
   }
+  const maxPayload = options.maxPayload ?? DEFAULTS.maxPayload;
   return {
     packets: options.packets,
     signIn: { cap: DEFAULTS.cap, policy: DEFAULTS.policy, ...signIn, packet } as never,
     on: options.on ?? {},
-    maxPayload: options.maxPayload ?? DEFAULTS.maxPayload,
+    maxPayload,
     lobbyShards: options.lobbyShards ?? DEFAULTS.lobbyShards,
     auditMs: options.auditMs ?? DEFAULTS.auditMs,
     ticketTtlMs: options.ticketTtlMs ?? DEFAULTS.ticketTtlMs,
@@ -236,6 +246,7 @@ export function defineApp<
     lobbyCapacity: whole("lobbyCapacity", Math.min(options.lobbyCapacity ?? DEFAULTS.lobbyCapacity, 32_768)),
     limits: resolveLimits(options.limits as LimitOptions<unknown> | false | undefined),
     origins: resolveOrigins(options.origins),
+    floods: resolveFloods(options.floods, maxPayload),
   };
 }
 

@@ -3,6 +3,7 @@
 // its attachment holds what must survive a wake (ids and flags, never a
 // credential or a URL), and the 101 answers the subprotocol it offered.
 import { SUBPROTOCOL, toBase64Url } from "../../protocol/control.js";
+import { addressTag } from "../floods/anonymous.js";
 import type { Attachment } from "../sockets/socket.js";
 
 /**
@@ -20,8 +21,9 @@ export function acceptSocket(
   const hb = params.get("hb");
   const { 0: client, 1: server } = new WebSocketPair();
   const id = randomId();
-  // Tagged with its id, so a relay finds it with getWebSockets(id).
-  ctx.acceptWebSocket(server, [id]);
+  // Tagged with its id, so a relay finds it with getWebSockets(id), and its address, so a lobby
+  // counts an address's sockets (docs/floods.md#anonymous-sockets-per-address).
+  ctx.acceptWebSocket(server, ip ? [id, addressTag(ip)] : [id]);
   order.lastAt = Math.max(Date.now(), order.lastAt + 1);
   const attachment: Attachment = {
     id,

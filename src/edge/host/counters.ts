@@ -25,6 +25,11 @@ export class ObjectCounters {
     bump(this.pending, C.requests(this.objectClass));
   }
 
+  /** A rare event (a flood close, a refused upgrade): an integer add, stored or handed on with what follows. */
+  count(name: string): void {
+    bump(this.pending, name);
+  }
+
   /** A sign-in outcome: rare enough to be stored at once, with the requests counted so far. */
   async outcome(outcome: SignInMetric | "resume-refused"): Promise<void> {
     bump(this.pending, C.signIn(outcome === "resume-refused" ? "resume_refused" : outcome));

@@ -4,8 +4,10 @@
 // here gets the reconnect instruction, or is bound by relay to the uid's
 // object (docs/sign-in.md#sign-in-paths).
 import { encodeControl, fromBase64Url } from "../../protocol/control.js";
-import type { LobbyStats } from "../admin/metrics.js";
+import { C, type LobbyStats } from "../admin/metrics.js";
 import type { App, SignInOutcome, Uid } from "../app/define-app.js";
+import { refuseAnonymous } from "../floods/anonymous.js";
+import { UNKNOWN_IP } from "../limits/attempts.js";
 import type { HolderRef, LobbyRpc, UserState } from "../rpc/contracts.js";
 import type { Env } from "../rpc/env.js";
 import { lobbyName } from "../rpc/names.js";
@@ -38,6 +40,12 @@ export function lobbyObjectClass(app: App) {
       if (this.shard === null) {
         this.shard = Number(url.searchParams.get("shard"));
         await this.ctx.storage.put("shard", this.shard);
+      }
+      // The address's anonymous sockets all come here: counted and accepted with no await between.
+      const refused = refuseAnonymous(app, this.ctx, url.searchParams.get("ip") ?? UNKNOWN_IP, (ws) => this.view(ws));
+      if (refused) {
+        this.counters.count(C.anonymousRefused);
+        return refused;
       }
       const { socket, response } = this.open(url.searchParams);
       await this.syncRegistry();

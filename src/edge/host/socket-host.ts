@@ -3,7 +3,8 @@
 // application's handlers, and closing them. Each other job is a member with
 // one job of its own: the in-band sign-in (in-band-sign-in.ts), the
 // registry sync (registry-sync.ts), the metric counters (counters.ts), the
-// audit (audit.ts) and the relay holder's side (relay/holder.ts).
+// audit (audit.ts), the relay holder's side (relay/holder.ts) and the frame
+// limits every frame passes first (floods/frames.ts).
 //
 // Hibernation (https://developers.cloudflare.com/durable-objects/best-practices/websockets/):
 // the instance may be thrown away between any two events, so nothing here
@@ -16,6 +17,7 @@ import { utf8Length } from "../../protocol/utf8.js";
 import type { ObjectClass } from "../admin/metrics.js";
 import type { App, SignInOutcome, Uid } from "../app/define-app.js";
 import { tablesOf } from "../app/tables.js";
+import { FrameFloods } from "../floods/frames.js";
 import { Relay } from "../relay/holder.js";
 import type { Frame, HolderRef, RelayHolderRpc, UserState } from "../rpc/contracts.js";
 import type { Env } from "../rpc/env.js";
@@ -40,6 +42,8 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   protected readonly registrySync: RegistrySync;
   protected readonly auditor: Audit;
   protected readonly inBand: InBandSignIn;
+  /** Frames per socket and per user (docs/floods.md#frames-per-socket-and-per-user). */
+  protected readonly floods: FrameFloods;
   /** Accept order, strict within this instance. */
   private readonly order = { lastAt: 0 };
 
@@ -53,12 +57,17 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
     this.tables = tablesOf(app) as PacketTables<never, never>;
     this.registry = registryClient(env);
     this.counters = new ObjectCounters(ctx.storage, objectClass);
+    this.floods = new FrameFloods(app.floods, {
+      close: (ws, code, reason) => this.close(ws, code, reason),
+      count: (name) => this.counters.count(name),
+    });
     this.relay = new Relay({
       ctx,
       env,
       holder: () => this.relayHolder(),
       view: (ws) => this.view(ws),
       close: (ws, code, reason) => this.close(ws, code, reason),
+      flooded: (ws) => this.floods.flooded(ws, "user"),
     });
     this.io = new EdgeIo(
       env,
@@ -125,16 +134,18 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    await this.loadFacts();
     const socket = this.view(ws);
     socket.heard(); // lastSeen (docs/operations.md#sessions-of-a-user): in memory, no storage
     const size = typeof message === "string" ? utf8Length(message) : message.byteLength;
+    // First of all, so a frame over its bucket costs nothing more (docs/floods.md).
+    if (!this.floods.pass(ws, size, socket.attachment.uid !== null)) return;
+    await this.loadFacts();
     if (size > this.app.maxPayload) {
       this.close(ws, CLOSE.tooBig, `message above ${this.app.maxPayload} bytes`);
       return;
     }
     if (typeof message === "string") {
-      await this.dispatch("text", socket, message);
+      await this.dispatch("text", socket, message, size);
       return;
     }
     let packet: { name: string; data: unknown };
@@ -150,13 +161,13 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
       if (!this.relay.isRelayed(socket)) await this.inBand.handle(socket, packet.data, new Uint8Array(message));
       return;
     }
-    await this.dispatch(packet.name, socket, packet.data);
+    await this.dispatch(packet.name, socket, packet.data, size);
   }
 
   /** A frame's event: to the uid's object if the socket is bound by relay (one RPC), else to the handlers here. */
-  private async dispatch(event: string, socket: EdgeSocket, data: unknown): Promise<void> {
+  private async dispatch(event: string, socket: EdgeSocket, data: unknown, size: number): Promise<void> {
     // Most sockets are not relayed: they go straight to the handlers, with no relay call in between.
-    if (this.relay.isRelayed(socket) && (await this.relay.forward(socket, event, data))) return;
+    if (this.relay.isRelayed(socket) && (await this.relay.forward(socket, event, data, size))) return;
     await this.fire(event, socket, data);
   }
 

@@ -230,10 +230,11 @@ export function userObjectClass(app: App) {
       return null;
     }
 
-    async relayFrame(holder: HolderRef, id: string, event: string, data: unknown): Promise<boolean> {
+    async relayFrame(holder: HolderRef, id: string, event: string, data: unknown, size: number) {
       await this.enter();
       const member = this.members.get(holder, id);
       if (member === undefined) return false;
+      if (!this.floods.passUser(size)) return "flood"; // docs/floods.md: its holder closes it
       await this.fire(event, this.members.view(member), data);
       return true;
     }

@@ -26,6 +26,8 @@ export interface RelayHost {
   holder(): HolderRef;
   view(ws: WebSocket): EdgeSocket;
   close(ws: WebSocket, code: number, reason: string): void;
+  /** The uid's object found its user over its frame limit: the socket is closed (1008), its next frames dropped here. */
+  flooded(ws: WebSocket): void;
 }
 
 export class Relay {
@@ -92,14 +94,16 @@ export class Relay {
    * socket is not relayed, or that object no longer has it: it is handled
    * here then (and from then on).
    */
-  async forward(socket: EdgeSocket, event: string, data: unknown): Promise<boolean> {
+  async forward(socket: EdgeSocket, event: string, data: unknown, size: number): Promise<boolean> {
     // Per frame: only a socket being admitted waits (no extra await for the others).
     const admission = this.admitting.get(socket.id);
     if (admission) await admission;
     const uid = socket.attachment.relay;
     if (uid === undefined) return false;
     try {
-      if (await this.user(uid).relayFrame(this.host.holder(), socket.id, event, data)) return true;
+      const handled = await this.user(uid).relayFrame(this.host.holder(), socket.id, event, data, size);
+      if (handled === "flood") this.host.flooded(socket.ws);
+      if (handled) return true;
     } catch (e) {
       // Not handled here either: the frame belongs to the uid's handlers. Lost, as on a dropped link.
       console.error(`sockizy-edge: relaying a frame to ${uid} failed; it is dropped:`, e);

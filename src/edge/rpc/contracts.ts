@@ -58,8 +58,11 @@ export interface UserRpc extends RelayHolderRpc {
   sendAll(frame: Frame): Promise<void>;
   /** Binds a socket held elsewhere, cap checked with the local sockets; null when bound, else the refusal for the holder to reply. */
   relayAdmit(member: RelayMember): Promise<SignInOutcome | null>;
-  /** A frame of a relayed member, for this object's handlers; false if it is not a member (any more). */
-  relayFrame(holder: HolderRef, id: string, event: string, data: unknown): Promise<boolean>;
+  /**
+   * A frame of a relayed member (`size` bytes), for this object's handlers; false if it is not a member
+   * (any more); "flood" when it was dropped for the user's frame limit (docs/floods.md): the holder closes the socket.
+   */
+  relayFrame(holder: HolderRef, id: string, event: string, data: unknown, size: number): Promise<boolean | "flood">;
   /** A relayed member's socket closed: unbound as a local socket's close; false if it was not a member. */
   relayClosed(holder: HolderRef, id: string, code: number): Promise<boolean>;
   /** Which of these sockets of the holder are members still (the holder's audit). */

@@ -7,6 +7,7 @@ import { DecodeError } from "../../protocol/index.js";
 import { handleAdmin } from "../admin/admin-api.js";
 import type { App, Uid } from "../app/define-app.js";
 import { tablesOf } from "../app/tables.js";
+import { lobbiesFor } from "../floods/anonymous.js";
 import { admit, clientIp, signInKey } from "../limits/attempts.js";
 import type { Pages } from "../pages/pages.js";
 import { verifyTicket } from "../resume/ticket.js";
@@ -141,14 +142,15 @@ function toUser(env: Env, uid: Uid, peer: Peer, epoch?: number): Promise<Respons
 const LOBBY_TRIES = 3;
 
 /**
- * An anonymous socket goes to a lobby picked at random; a full lobby
- * (`lobbyCapacity` sockets) answers 503 and the next one is tried, so
- * sockets never pile into a full lobby. All full: 503 with Retry-After.
+ * An anonymous socket goes to its address's lobby, which counts the
+ * address's anonymous sockets (docs/floods.md#anonymous-sockets-per-address),
+ * or with that cap off to a lobby picked at random; a full lobby
+ * (`lobbyCapacity` sockets) answers 503 and the next one, if any, is tried.
+ * All full: 503 with Retry-After.
  */
 async function toLobby(app: App, env: Env, peer: Peer, p: LobbyArrival = {}): Promise<Response> {
-  const first = Math.floor(Math.random() * app.lobbyShards);
-  for (let i = 0; i < Math.min(LOBBY_TRIES, app.lobbyShards); i++) {
-    const response = await toLobbyShard(env, (first + i) % app.lobbyShards, peer, p);
+  for (const shard of lobbiesFor(app, peer.ip, LOBBY_TRIES)) {
+    const response = await toLobbyShard(env, shard, peer, p);
     if (response.status !== 503) return response;
   }
   return new Response("every lobby tried is full; retry later\n", {

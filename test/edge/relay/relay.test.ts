@@ -8,6 +8,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
+import { shardOf } from "../../../src/edge/registry/shards.js";
 import type { Env } from "../../../src/edge/rpc/env.js";
 import {
   adminGet,
@@ -29,6 +30,21 @@ afterEach(closeOpenClients);
 
 /** An original sockizy client: no subprotocol offered, so it cannot follow the reconnect instruction. */
 const plain = () => connect({ ctl: false });
+
+/** `perLobby` client addresses for each of the 4 lobbies (an anonymous socket goes to its address's lobby). */
+function spreadOverLobbies(perLobby: number): string[] {
+  const ips: string[] = [];
+  const taken = [0, 0, 0, 0];
+  for (let i = 1; ips.length < 4 * perLobby; i++) {
+    const ip = `198.18.9.${i}`;
+    const lobby = shardOf(ip, 4);
+    if ((taken[lobby] as number) < perLobby) {
+      taken[lobby] = (taken[lobby] as number) + 1;
+      ips.push(ip);
+    }
+  }
+  return ips;
+}
 
 /** Evicts every object that may hold state, keeping sockets (hibernated). */
 async function hibernateAll() {
@@ -291,7 +307,9 @@ describe("no ghost relays", () => {
 
 describe("a race of sign-ins for one uid", () => {
   it("admits exactly the cap among relayed sign-ins from every lobby", async () => {
-    const relayed = await Promise.all(Array.from({ length: 12 }, () => plain()));
+    // An address's anonymous sockets share a lobby (docs/floods.md#anonymous-sockets-per-address): three addresses per lobby.
+    const ips = spreadOverLobbies(3);
+    const relayed = await Promise.all(ips.map((ip) => connect({ ctl: false, ip })));
     for (const c of relayed) c.send(signInFrame("D", "13"));
     const bound = (c: TestClient) => times(c, "USER.OK | 13 | 1") === 2;
     for (const c of relayed) await c.until((x) => bound(x) || x.texts.includes("USER.MAX.CONN | 1 | 1"));
