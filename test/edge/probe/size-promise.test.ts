@@ -47,6 +47,7 @@ describe("size below the global object's push budget", () => {
     const [a, b] = [3, 11];
     const pool = [...usersOf(a, 3, "below-a"), ...usersOf(b, 3, "below-b")];
     const on = new Set<string>();
+    const heldBefore = await held();
     const start = Date.now();
     const wrong: string[] = [];
     for (let k = 0; k < 240; k++) {
@@ -63,7 +64,7 @@ describe("size below the global object's push budget", () => {
     }
     expect(wrong).toEqual([]);
     // Nothing was held back: the global object's budget was never reached.
-    expect(await held()).toBe(0);
+    expect(await held()).toBe(heldBefore);
   });
 });
 
