@@ -4,12 +4,15 @@
 // docs/scale-run.json, the run the docs quote; a fresh run writes dist/bench-scale.json). For 1M,
 // 10M and 100M online users it prints, per object class, what the platform limits: requests per
 // second, CPU seconds per second (one thread), CPU and subrequests per invocation, the time for a
-// broadcast to reach everyone, and the highest broadcast rate each scale holds. It exits 1 when a
-// row passes a limit, so defaults cannot drift past them unnoticed.
+// broadcast to reach everyone, the highest broadcast rate each scale holds, and what `size`
+// promises there (docs/scale.md#the-promise). It counts the size tree's groups where there are
+// more shards than one object hears from. It exits 1 when a row passes a limit, so defaults cannot
+// drift past them unnoticed.
 import { readFileSync } from "node:fs";
 import { DEFAULTS } from "../src/edge/app/define-app.js";
 import { FAN_OUT_CONCURRENCY } from "../src/edge/registry/fan-out.js";
 import { shardOf } from "../src/edge/registry/shards.js";
+import { SIZE_FAN_IN, topLevel } from "../src/edge/registry/size-tree.js";
 import type { Requests, Run } from "./scale-run.js";
 
 /** The platform's limits (https://developers.cloudflare.com/durable-objects/platform/limits/, workers/platform/limits/). */
@@ -118,15 +121,27 @@ function scale(
   const skew = hashSkew(s.shards);
   const online = (s.users / s.shards) * skew; // the busiest shard's online users
   const shardTree = tree(online, batch);
-  const rootTree = tree(s.shards + LOBBIES, batch);
+  // The size tree (docs/scale.md#the-size-tree): groups between the shards and the global object
+  // when there are more shards than SIZE_FAN_IN; the global object hears from its level below.
+  const levels = topLevel(s.shards);
+  const groupLevels = Array.from({ length: levels - 1 }, (_, k) => Math.ceil(s.shards / SIZE_FAN_IN ** (k + 1)));
+  const globalChildren = levels === 1 ? s.shards : (groupLevels[levels - 2] as number);
+  const rootTree = tree(globalChildren + LOBBIES, batch);
+  const groupTree = tree(Math.min(SIZE_FAN_IN, s.shards), batch);
   // Per broadcast, CPU ms of one invocation of each object that takes part in it.
   const shardCast = online * m.cpuRow + shardTree.rootCalls * m.cpuCall;
   const sliceCast = shardTree.leafCalls * m.cpuCall;
   const globalCast = rootTree.rootCalls * m.cpuCall;
+  const groupCast = groupTree.rootCalls * m.cpuCall;
   const userCast = m.cpuPerRequest;
-  // Sustained load without broadcasts: sign-ins and as many closes; each shard pushes at most once per flush.
+  // Sustained load without broadcasts: sign-ins and as many closes. Each asks its shard, whose
+  // push a parent grants at most SIZE_FAN_IN x 1000 / sizeFlushMs times a second (its budget).
   const shardBase = ((2 * s.signins * m.shardPerOp) / s.shards) * skew;
-  const globalBase = s.shards * (1000 / s.flush);
+  const budget = (SIZE_FAN_IN * 1000) / s.flush;
+  const pushesIn = (children: number) => Math.min(budget, (2 * s.signins * m.shardPerOp * children) / s.shards);
+  const globalBase = pushesIn(s.shards);
+  // The busiest group: one of the top level of groups, whose subtree is largest.
+  const groupBase = pushesIn(Math.min(s.shards, SIZE_FAN_IN ** (levels - 1)));
   const userBase = 2 / 60; // a sign-in and a close a minute at most, for an active user
   const classes = [
     {
@@ -136,6 +151,18 @@ function scale(
       cast: shardCast,
       calls: shardTree.rootCalls,
     },
+    ...(levels > 1
+      ? [
+          {
+            // A push answered, and its own push up as the caller (an upper bound: held ones make none).
+            object: `size group (${groupLevels.join(" + ")})`,
+            base: groupBase,
+            baseCpu: groupBase * (m.cpuGlobal + m.cpuCall),
+            cast: groupCast,
+            calls: groupTree.rootCalls,
+          },
+        ]
+      : []),
     {
       object: "global object",
       base: globalBase,
@@ -160,11 +187,22 @@ function scale(
     (shardTree.slices > 0
       ? shardTree.rootCalls * m.cpuCall + shardTree.tiers * latency + leaf(shardTree.leafCalls)
       : leaf(online));
-  // Shards are called 64 at a time, each call lasting that shard's whole part (by the global object,
-  // or by its slice objects, which it calls all at once).
-  const waves = Math.ceil(rootTree.leafCalls / FAN_OUT_CONCURRENCY);
-  const broadcastMs = globalCast + rootTree.tiers * latency + waves * (latency + shardTime);
-  return { skew, online, shardTree, interval, most, broadcastMs, classes };
+  // Each level calls the one below 64 at a time, each call lasting that child's whole part (a
+  // group's: its shards', the same way; a shard's: its users', by itself or its slice objects).
+  const waves = (children: number) => Math.ceil(children / FAN_OUT_CONCURRENCY);
+  let childTime = shardTime;
+  for (let level = 1; level < levels; level++) {
+    childTime = groupCast + groupTree.tiers * latency + waves(Math.min(SIZE_FAN_IN, s.shards)) * (latency + childTime);
+  }
+  const broadcastMs = globalCast + rootTree.tiers * latency + waves(rootTree.leafCalls) * (latency + childTime);
+  // What `size` promises (docs/scale.md#the-promise): exact below the budget of pushes at the
+  // global object; above it, a reply misses only changes younger than twice the longest wait for
+  // a slot at each level: a parent's children x sizeFlushMs / SIZE_FAN_IN, at most sizeFlushMs.
+  const children = (level: number) => Math.min(SIZE_FAN_IN, Math.ceil(s.shards / SIZE_FAN_IN ** (level - 1)));
+  let staleMs = 0;
+  for (let level = 1; level <= levels; level++) staleMs += (2 * children(level) * s.flush) / SIZE_FAN_IN;
+  const size = { exactBelow: budget, staleMs, levels };
+  return { skew, online, shardTree, interval, most, broadcastMs, classes, size };
 }
 
 function main(): void {
@@ -184,9 +222,10 @@ function main(): void {
   let passed = 0;
   for (const sc of SCALES) {
     // The settings each scale needs (or those given): shards under 40% of the soft limit from sign-ins
-    // alone, the global object's pushes under 40%, leaving room for broadcasts.
+    // alone. sizeFlushMs stays the default: the size tree keeps every parent's pushes within its
+    // budget (SIZE_FAN_IN x 1000 / sizeFlushMs) at any number of shards.
     const shards = a.shards || 64 * Math.ceil((2 * sc.signins * m.shardPerOp * 1.05) / (0.4 * 1000) / 64);
-    const flush = a.flush || Math.max(DEFAULTS.sizeFlushMs, 250 * Math.ceil((shards * 1000) / (0.4 * 1000) / 250));
+    const flush = a.flush || DEFAULTS.sizeFlushMs;
     const r = scale(m, { ...sc, shards, flush }, a.batch, a.latency);
     const perSecond = a.broadcasts || 1 / r.interval;
     console.log();
@@ -195,7 +234,9 @@ function main(): void {
         `${f(r.online, 0)} online users in the busiest shard (hash spread ${f(r.skew, 3)}x), ` +
         `${r.shardTree.slices > 0 ? `handed to ${f(r.shardTree.slices, 0)} slice objects in ${r.shardTree.tiers} tier(s)` : "called by the shard itself"}. ` +
         `Holds one broadcast every ${r.interval} s (at most ${f(r.most, 2)}/s); the table is at ${f(perSecond, 2)}/s. ` +
-        `A broadcast reaches everyone in ${f(r.broadcastMs / 1000, 2)} s.`,
+        `A broadcast reaches everyone in ${f(r.broadcastMs / 1000, 2)} s. ` +
+        `Size tree: ${r.size.levels === 1 ? "the global object hears from every shard" : `${r.size.levels - 1} tier(s) of size groups`}; ` +
+        `size exact below ${f(r.size.exactBelow, 0)} pushes/s at the global object, else missing at most the changes of the last ${f(r.size.staleMs, 0)} ms.`,
     );
     console.log();
     console.log("| object | requests/s | CPU s/s | CPU ms per invocation | subrequests per invocation | limits |");

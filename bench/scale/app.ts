@@ -57,7 +57,7 @@ export default {
     }
     if (url.pathname === "/bench/global") {
       const global = globalStub(env);
-      for (let i = 0; i < n; i++) await global.push(1_000_000, { users: 0, online: 0 });
+      for (let i = 0; i < n; i++) await global.push({ level: 0, index: 1_000_000 }, { users: 0, online: 0 });
       return new Response(`${n} global requests\n`);
     }
     if (url.pathname.startsWith("/bench/scan")) {

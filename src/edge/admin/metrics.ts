@@ -20,6 +20,8 @@ export const C = {
   broadcasts: "broadcasts",
   broadcastFailures: "broadcast_failures",
   pushes: "size_pushes",
+  /** A push a node of the size tree held back for its parent's budget (the replies meanwhile came from what it last heard). */
+  pushesHeld: "size_pushes_held",
   fanOutInvocations: "fanout_invocations",
   fanOutSlices: "fanout_slice_invocations",
   fanOutBatchMax: "max:fanout_batch",
@@ -38,7 +40,7 @@ export function combine(name: string, was: number, by: number): number {
   return name.startsWith(MAXIMUM_PREFIX) ? Math.max(was, by) : was + by;
 }
 
-export type ObjectClass = "UserObject" | "LobbyObject" | "RegistryShard" | "RegistryGlobal";
+export type ObjectClass = "UserObject" | "LobbyObject" | "RegistryShard" | "RegistryGroup" | "RegistryGlobal";
 export type SignInMetric = "ok" | "cap" | "bad" | "error" | "resume_refused" | "limited";
 
 export function bump(counters: Counters, name: string, by = 1): void {
@@ -62,6 +64,16 @@ export interface ShardStats {
   counters: Counters;
 }
 
+/** What one size group knows, for a scrape (docs/scale.md#the-size-tree). */
+export interface GroupStats {
+  level: number;
+  group: number;
+  /** Users holding sessions in its subtree, and the children it hears from. */
+  users: number;
+  children: number;
+  counters: Counters;
+}
+
 export interface LobbyStats {
   shard: number;
   sockets: number;
@@ -71,6 +83,7 @@ export interface LobbyStats {
 export interface MetricsSnapshot {
   size: number;
   shards: ShardStats[];
+  groups: GroupStats[];
   lobbies: LobbyStats[];
   /** The global object's own counters (its requests, broadcasts). */
   counters: Counters;
@@ -82,6 +95,7 @@ export interface MetricsSnapshot {
 export function allCounters(m: MetricsSnapshot): Counters {
   const all: Counters = { ...m.counters };
   for (const s of m.shards) addCounters(all, s.counters);
+  for (const g of m.groups) addCounters(all, g.counters);
   for (const l of m.lobbies) addCounters(all, l.counters);
   return all;
 }
@@ -176,14 +190,20 @@ export function prometheus(m: MetricsSnapshot): string {
   one(
     "sockizy_size_pushes_total",
     "counter",
-    "Count pushes from registry shards to the global object.",
+    "Count pushes in the size tree: from registry shards and size groups to their parent.",
     counter(C.pushes),
+  );
+  one(
+    "sockizy_size_pushes_held_total",
+    "counter",
+    "Pushes held back for the parent's budget: sign-in replies meanwhile carry a size up to sizeFlushMs old.",
+    counter(C.pushesHeld),
   );
   metric(
     "sockizy_requests_total",
     "counter",
     "Requests handled (fetch, RPC, alarm) per object class; user objects' and lobbies' as reported so far.",
-    (["UserObject", "LobbyObject", "RegistryShard", "RegistryGlobal"] as const).map((c) => [
+    (["UserObject", "LobbyObject", "RegistryShard", "RegistryGroup", "RegistryGlobal"] as const).map((c) => [
       `{class="${c}"}`,
       counter(C.requests(c)),
     ]),

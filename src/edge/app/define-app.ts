@@ -109,13 +109,17 @@ export interface AppOptions<P extends PacketMaps, K extends keyof ReceiveMap<P> 
    * shard is a stable hash of String(uid); changing this re-homes every
    * user within one auditMs. Default 64: up to ~10M users and 10k
    * sign-ins/s with no shard above half a Durable Object's soft limit
-   * (docs/scale.md).
+   * (docs/scale.md). Past 64, size groups sum the shards' counts for the
+   * global object (docs/scale.md#the-size-tree).
    */
   readonly registryShards?: number;
   /**
-   * The longest a shard holds back a change of its counts from the global
-   * object under load, in ms: `size` is exact when the system is quiet and
-   * at most this (plus one call) old otherwise. Default 250.
+   * Sets the push budget of the global object (and of each size group past
+   * 64 shards): 64 x 1000 / sizeFlushMs pushes a second, 256 by default.
+   * Below it every reply's `size` is exact; above it a change waits at most
+   * this long, in ms, for its shard's slot, so `size` is at most twice this
+   * (plus a call) old per level of the size tree (docs/scale.md#the-promise).
+   * Default 250.
    */
   readonly sizeFlushMs?: number;
   /** How long a broadcast waits for one object before counting it failed, in ms. Default 5 s. */

@@ -1,8 +1,8 @@
 // A registry shard: the role of a REGISTRY object named "shard-N"
 // (docs/scale.md#registry-shards). It keeps the uids of its users in SQLite and their counts as
 // maintained numbers (O(1) per change, never a COUNT(*)), pushes those
-// counts to the global object coalesced, and carries broadcasts to its
-// users' objects.
+// counts up the size tree (uplink.ts), and carries broadcasts to its users'
+// objects.
 
 import { C, type Counters, type ShardStats } from "../admin/metrics.js";
 import type { App, Uid } from "../app/define-app.js";
@@ -10,8 +10,8 @@ import type { Ask, Frame, GlobalRpc, ShardCounts, TreeResult, UserState } from "
 import type { Env } from "../rpc/env.js";
 import { globalStub, shardName } from "../rpc/names.js";
 import { fanOutTree } from "./fan-out-tree.js";
-import { PushBudget } from "./push-budget.js";
 import type { RegistryStore } from "./store.js";
+import { SizeUplink } from "./uplink.js";
 
 interface Totals extends ShardCounts {
   bound: number;
@@ -23,17 +23,9 @@ const ZERO: UserState = { session: false, online: false, bound: 0, sockets: 0 };
 export class RegistryShard {
   private readonly sql: SqlStorage;
   private readonly totals: Totals;
-  private readonly budget: PushBudget;
-  /** The other shards' users and the version of that figure, as the global object last said. */
-  private others = 0;
-  private version = -1;
-  /** What the last successful push said (in memory: after a wake, the next change pushes). */
-  private pushed: ShardCounts | undefined;
-  /** Whether storage may say a push failed (unknown after a wake, so true). */
-  private unpushed = true;
-  /** The push in flight, and the one that will follow it with the changes made meanwhile. */
-  private pushing: Promise<void> | undefined;
-  private next: Promise<void> | undefined;
+  /** Its counts to its parent in the size tree: a size group, or the global object. */
+  private readonly uplink: SizeUplink;
+  /** The global object, when it is this shard's parent (a member, so a test can stand another in). */
   private readonly global: GlobalRpc;
 
   constructor(
@@ -56,13 +48,21 @@ export class RegistryShard {
       bound: store.getNumber("bound"),
       sockets: store.getNumber("sockets"),
     };
-    this.budget = new PushBudget(app.sizeFlushMs);
     this.global = globalStub(env);
+    const self = { level: 0, index: shard };
+    this.uplink = new SizeUplink(
+      store,
+      env,
+      app,
+      self,
+      () => ({ users: this.totals.users, online: this.totals.online }),
+      () => (counts) => this.global.push(self, counts),
+    );
   }
 
-  /** `size` as this shard knows it: its own users exactly, the others' as last heard. */
+  /** `size` as this shard knows it: its own users exactly, the others' as its parent last said. */
   size(): number {
-    return this.totals.users + this.others;
+    return this.totals.users + this.uplink.others;
   }
 
   async setUser(uid: Uid, state: UserState, counters: Counters | undefined): Promise<number> {
@@ -92,102 +92,37 @@ export class RegistryShard {
     this.totals.sockets += state.sockets - before.sockets;
     this.store.setNumbers({ ...this.totals }); // spread: an interface is not a Record<string, number>
     this.store.flushCounters();
-    // Only what the global object needs (users for size and session emits, online for broadcasts) is
-    // pushed. A shard whose first user comes online, or gets a session, pushes at once, whatever the
-    // budget: the global object calls only the shards it knows to hold one (global.ts `tree`). A
-    // session without a socket of its own is a user bound by relay (docs/sign-in.md#sign-in-by-relay).
+    // Only what the size tree needs (users for size and session emits, online for broadcasts) is
+    // pushed, and pushed whether or not it changed: the caller gets `size`, and the push is the
+    // question (uplink.ts). A shard whose first user comes online, or gets a session, pushes at
+    // once, whatever the budget: a broadcast calls only the shards its parent knows to hold one
+    // (global.ts `tree`). A session without a socket of its own is a user bound by relay
+    // (docs/sign-in.md#sign-in-by-relay).
     const first = (online === 0 && this.totals.online > 0) || (users === 0 && this.totals.users > 0);
-    if (users !== this.totals.users || online !== this.totals.online || this.version < 0) await this.changed(first);
-    else await this.refresh();
+    await this.uplink.ask(first);
     return this.size();
   }
 
   /**
-   * Nothing the global object needs changed, but the caller gets `size`:
-   * ask it (a push is the question) while the budget allows, so a quiet
-   * system answers exactly (e.g. a uid's second socket signing in).
-   */
-  private async refresh(): Promise<void> {
-    if (this.pushing) await this.pushing;
-    else if (this.budget.take(Date.now())) await this.push();
-  }
-
-  /**
-   * `size` for `io.session.size()`: the shard asks the global object (its
-   * push is the question) while the budget allows, so a quiet system
-   * answers exactly; under load it answers from what it last heard.
+   * `size` for `io.session.size()`: asked of the parent (a push is the question) while its budget
+   * allows, so a quiet system answers exactly; under load, from what the shard last heard.
    */
   async currentSize(): Promise<number> {
     this.store.count(C.requests("RegistryShard"));
-    await this.refresh();
+    await this.uplink.ask();
     return this.size();
   }
 
-  /**
-   * The counts changed: push them now if the budget allows (the caller
-   * waits, so a quiet system answers exactly), else at the next token,
-   * through the alarm (durable, so an eviction cannot lose the push). While
-   * a push is in flight, changes wait for the one push after it, which
-   * carries them all: a caller waits for at most two pushes, however busy.
-   */
-  private changed(urgent = false): Promise<void> {
-    if (this.pushing) {
-      this.urgent ||= urgent;
-      this.next ??= this.pushing.then(() => {
-        this.next = undefined;
-        const now = this.urgent;
-        this.urgent = false;
-        return this.pushIfBudget(now);
-      });
-      return this.next;
-    }
-    return this.pushIfBudget(urgent);
-  }
-
-  /** Whether the push after the one in flight carries a shard's first online user. */
-  private urgent = false;
-
-  private async pushIfBudget(urgent: boolean): Promise<void> {
-    const now = Date.now();
-    // An urgent push still spends a token when there is one, so the budget stays a bound under load.
-    if (this.budget.take(now) || urgent) await this.push();
-    else await this.store.wakeAt(this.budget.nextAt(now));
-  }
-
-  /** Pushes the current counts; one push at a time through one stub, so they arrive in order. */
-  private push(): Promise<void> {
-    this.pushing = (async () => {
-      try {
-        const counts = { users: this.totals.users, online: this.totals.online };
-        const { version, others } = await this.global.push(this.shard, counts);
-        this.pushed = counts;
-        if (version > this.version) {
-          this.version = version;
-          this.others = others;
-        }
-        if (this.unpushed) await this.store.forget("unpushed");
-        this.unpushed = false;
-      } catch (e) {
-        // Said again by the alarm: a failed push is repaired within sizeFlushMs.
-        console.error("sockizy-edge: size push failed:", e);
-        this.unpushed = true;
-        await this.store.remember("unpushed");
-        await this.store.wakeAt(Date.now() + this.app.sizeFlushMs);
-      } finally {
-        this.pushing = undefined;
-      }
-    })();
-    return this.pushing;
+  /** The tree's shape changed (docs/scale.md#the-size-tree): its counts go to its parent now. */
+  async resync(): Promise<void> {
+    this.store.count(C.requests("RegistryShard"));
+    await this.uplink.now();
   }
 
   /** The alarm: a held-back or failed push goes now. */
   async alarm(): Promise<void> {
     this.store.count(C.requests("RegistryShard"));
-    await (this.next ?? this.pushing);
-    const same = this.pushed?.users === this.totals.users && this.pushed.online === this.totals.online;
-    if (same && !(await this.store.remembers("unpushed"))) return;
-    this.budget.take(Date.now());
-    await this.push();
+    await this.uplink.alarm();
   }
 
   broadcast(frame: Frame): Promise<TreeResult> {

@@ -1,14 +1,15 @@
 // One call of a fan-out: what each kind of target is asked, and where its
 // answer goes (docs/scale.md#broadcasts-as-a-tree). A shard's part of a
-// broadcast is a fan-out of its own, whose result joins its caller's.
+// broadcast is a fan-out of its own, whose result joins its caller's; so is
+// a size group's part of a broadcast or a scrape (docs/scale.md#the-size-tree).
 
 import type { Ask, Target, TreeResult } from "../rpc/contracts.js";
 import type { Env } from "../rpc/env.js";
-import { lobbyStub, shardStub, userStub } from "../rpc/names.js";
+import { groupStub, lobbyStub, shardStub, userStub } from "../rpc/names.js";
 
-/** Whether calling `target` starts a fan-out below it (a shard's part of a broadcast), so it gets a subtree's timeout. */
+/** Whether calling `target` starts a fan-out below it (a shard's part of a broadcast, a group's), so it gets a subtree's timeout. */
 export function opensSubtree(target: Target, ask: Ask): boolean {
-  return "shard" in target && !("stats" in ask);
+  return ("shard" in target && !("stats" in ask)) || "group" in target;
 }
 
 /** Calls one target with what the fan-out asks; a shard's tree result or a scrape's figures go into `into`. */
@@ -21,6 +22,12 @@ export async function callTarget(env: Env, target: Target, ask: Ask, into: TreeR
     const lobby = lobbyStub(env, target.lobby);
     if ("frame" in ask) return lobby.sendAll(ask.frame);
     if ("stats" in ask) return void into.lobbies.push(await lobby.stats());
+  } else if ("group" in target) {
+    const ref = { level: target.level, index: target.group };
+    const group = groupStub(env, ref);
+    if ("frame" in ask) return addTree(into, await group.groupBroadcast(ref, ask.frame));
+    if ("session" in ask) return addTree(into, await group.groupSessionEmit(ref, ask.session));
+    return addTree(into, await group.groupStats(ref));
   } else {
     const shard = shardStub(env, target.shard);
     if ("frame" in ask) return addTree(into, await shard.shardBroadcast(target.shard, ask.frame));
@@ -33,7 +40,17 @@ export async function callTarget(env: Env, target: Target, ask: Ask, into: TreeR
 
 /** The result of one invocation that is about to make `calls` calls. */
 export function nodeResult(calls: number): TreeResult {
-  return { ok: 0, failed: 0, invocations: 1, slices: 0, batchMax: calls, tiers: 1, shards: [], lobbies: [] };
+  return {
+    ok: 0,
+    failed: 0,
+    invocations: 1,
+    slices: 0,
+    batchMax: calls,
+    tiers: 1,
+    shards: [],
+    groups: [],
+    lobbies: [],
+  };
 }
 
 /** Joins the result of a tree one tier below into this invocation's. */
@@ -45,5 +62,6 @@ export function addTree(into: TreeResult, from: TreeResult): void {
   into.batchMax = Math.max(into.batchMax, from.batchMax);
   into.tiers = Math.max(into.tiers, from.tiers + 1);
   into.shards.push(...from.shards);
+  into.groups.push(...from.groups);
   into.lobbies.push(...from.lobbies);
 }

@@ -3,7 +3,7 @@
 // results are structured-cloned, so everything here is plain data).
 // https://developers.cloudflare.com/durable-objects/best-practices/create-durable-object-stubs-and-send-requests/
 
-import type { Counters, LobbyStats, MetricsSnapshot, ShardStats } from "../admin/metrics.js";
+import type { Counters, GroupStats, LobbyStats, MetricsSnapshot, ShardStats } from "../admin/metrics.js";
 import type { AdminStats } from "../admin/stats.js";
 import type { SignInOutcome, Uid } from "../app/define-app.js";
 import type { SessionInfo } from "../sockets/socket.js";
@@ -86,14 +86,31 @@ export interface UserState {
   sockets: number;
 }
 
-/** What a registry shard pushes to the global object. */
+/** What a node of the size tree (a registry shard, a size group) pushes to its parent. */
 export interface ShardCounts {
   users: number;
   online: number;
 }
 
-/** An object a fan-out calls: a user object (by the uid's string form), a registry shard, a lobby. */
-export type Target = { user: string } | { shard: number } | { lobby: number };
+/** A node of the size tree below the global object: level 0 is registry shard `index`, above are size groups. */
+export interface NodeRef {
+  level: number;
+  index: number;
+}
+
+/** A parent's answer to a push (docs/scale.md#the-promise). */
+export interface PushAnswer {
+  /** Users outside the child that pushed: the whole tree's, less the child's own. */
+  others: number;
+  /** How long the child waits before its next push, in ms: 0 while the parent is below its budget. */
+  waitMs: number;
+}
+
+/**
+ * An object a fan-out calls: a user object (by the uid's string form), a registry shard, a size
+ * group (`group` is its index at `level`), a lobby.
+ */
+export type Target = { user: string } | { shard: number } | { group: number; level: number } | { lobby: number };
 
 /** What a fan-out asks of every target: a frame for its sockets, a `session` event, or its figures (a scrape). */
 export type Ask = { frame: Frame } | { session: unknown } | { stats: true };
@@ -115,8 +132,9 @@ export interface TreeResult {
   batchMax: number;
   /** Tiers of invocations, the root's included: 2 is root -> shards -> user objects. */
   tiers: number;
-  /** With `{ stats: true }`: the figures of the shards and lobbies reached. */
+  /** With `{ stats: true }`: the figures of the shards, size groups and lobbies reached. */
   shards: ShardStats[];
+  groups: GroupStats[];
   lobbies: LobbyStats[];
 }
 
@@ -142,12 +160,29 @@ export interface ShardRpc {
   /** A `session` event on every socket of every uid of this shard. */
   shardSessionEmit(shard: number, message: unknown): Promise<TreeResult>;
   shardStats(shard: number): Promise<ShardStats>;
+  /** Pushes this shard's counts to its parent now (the tree's shape changed: docs/scale.md#the-size-tree). */
+  shardResync(shard: number): Promise<void>;
+}
+
+/**
+ * A size group (REGISTRY object "group-<level>-<index>", docs/scale.md#the-size-tree): sums the
+ * counts of at most SIZE_FAN_IN children (shards, or groups one level down) for its parent, and
+ * carries broadcasts and scrapes down to them.
+ */
+export interface GroupRpc {
+  /** A child's counts (null: it now pushes elsewhere and is forgotten here). */
+  groupPush(group: NodeRef, child: NodeRef, counts: ShardCounts | null): Promise<PushAnswer>;
+  groupBroadcast(group: NodeRef, frame: Frame): Promise<TreeResult>;
+  groupSessionEmit(group: NodeRef, message: unknown): Promise<TreeResult>;
+  groupStats(group: NodeRef): Promise<TreeResult>;
+  /** Pushes this group's counts to its parent now, after its children that no longer belong to it moved. */
+  groupResync(group: NodeRef): Promise<void>;
 }
 
 /** The global object (REGISTRY object "global"): `size` from the shards, and the root of broadcasts. */
 export interface GlobalRpc {
-  /** A shard's counts; resolves to the users of every other shard and the version of that figure. */
-  push(shard: number, counts: ShardCounts): Promise<{ version: number; others: number }>;
+  /** A child's counts (null: it now pushes elsewhere and is forgotten here). */
+  push(child: NodeRef, counts: ShardCounts | null): Promise<PushAnswer>;
   /** Records whether a lobby shard holds sockets. */
   setLobby(shard: number, online: boolean): Promise<void>;
   size(): Promise<number>;

@@ -4,9 +4,11 @@
 import type { Uid } from "../app/packet-maps.js";
 import type {
   GlobalRpc,
+  GroupRpc,
   HolderRef,
   LimiterRpc,
   LobbyRpc,
+  NodeRef,
   RelayHolderRpc,
   ShardRpc,
   SliceRpc,
@@ -17,9 +19,11 @@ import type { Env } from "./env.js";
 /** A uid's object is named by its string form, so 13 and "13" are the same user. */
 export const userName = (uid: Uid): string => String(uid);
 export const lobbyName = (shard: number): string => `lobby-${shard}`;
-/** Object names under the REGISTRY binding: one class, two roles. */
+/** Object names under the REGISTRY binding: one class, four roles (docs/architecture.md#the-objects). */
 export const GLOBAL_NAME = "global";
 export const shardName = (shard: number): string => `shard-${shard}`;
+/** A size group between the shards and the global object (docs/scale.md#the-size-tree). */
+export const groupName = (group: NodeRef): string => `group-${group.level}-${group.index}`;
 /**
  * A slice object of a fan-out, named by where its slice sits in the tree (`shard-3/0`: the first
  * slice of shard 3's users): the same slice goes to the same object broadcast after broadcast.
@@ -59,6 +63,11 @@ export function globalStub(env: Env): GlobalRpc {
 /** Registry shard N: the same class as the global object, under another name. */
 export function shardStub(env: Env, shard: number): ShardRpc {
   return named(env.REGISTRY, shardName(shard)) as unknown as ShardRpc;
+}
+
+/** A size group (docs/scale.md#the-size-tree): the REGISTRY class again. */
+export function groupStub(env: Env, group: NodeRef): GroupRpc {
+  return named(env.REGISTRY, groupName(group)) as unknown as GroupRpc;
 }
 
 /** A slice object of a fan-out: the REGISTRY class again, in a role that keeps nothing (docs/scale.md#fan-out-bounded-per-invocation). */

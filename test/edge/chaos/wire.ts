@@ -11,7 +11,7 @@ export interface Wire {
   readonly name: string;
   readonly rules: ModelRules;
   readonly profile: Profile;
-  /** Registry shards, for what a reply's `size` may say (docs/scale.md#size-from-the-shards). */
+  /** Registry shards: which shard objects a `hibernate` op evicts (docs/scale.md#registry-shards). */
   readonly registryShards: number;
   /** The close code of the app's `disconnect` op (when `profile.disconnect`). */
   readonly disconnectCode: number;
