@@ -34,7 +34,9 @@ async function floodCloses(limit: "socket" | "user"): Promise<number> {
   return Number(line?.split(" ")[1]);
 }
 
-describe("a socket over its frame limit", { timeout: 60_000 }, () => {
+// 150 s: alone it takes about 7 s, beside the chaos suite 18 s, and 60 s was passed once in a
+// full run on a loaded 2-core machine (the flood's 2,000 frames go through the same runtime).
+describe("a socket over its frame limit", { timeout: 150_000 }, () => {
   it("sending 2,000 frames at once is closed with 1008 within its burst plus its refill, its later frames unhandled, another socket of its object answered, and the close counted", async () => {
     const quiet = await connect({ signIn: ["D", "13"] });
     await quiet.waitText("USER.OK | 13 | 1");
@@ -60,9 +62,10 @@ describe("a socket over its frame limit", { timeout: 60_000 }, () => {
     expect(handled).toBeGreaterThanOrEqual(PER_SOCKET.frameBurst);
     expect(handled).toBeLessThanOrEqual(PER_SOCKET.frameBurst + Math.ceil(PER_SOCKET.framesPerSecond * seconds));
 
-    // Within 20 s: inside workerd the test's own sockets may still be delivering the flood's frames.
+    // Within 60 s: inside workerd the test's own sockets may still be delivering the flood's frames
+    // (the round trip during a flood is measured over TCP: test/tcp/floods.test.ts).
     quiet.send(USERS_ONLINE);
-    await quiet.until((c) => c.texts.some((t) => t.startsWith(`${USERS_ONLINE} |`)), 20_000);
+    await quiet.until((c) => c.texts.some((t) => t.startsWith(`${USERS_ONLINE} |`)), 60_000);
     expect(quiet.closeCode).toBeUndefined();
     // Counted in /admin/metrics, with the user object's report that follows the close.
     for (let i = 0; i < 100 && (await floodCloses("socket")) === closesBefore; i++) await sleep(20);
