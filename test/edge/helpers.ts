@@ -27,8 +27,15 @@ export class TestClient {
   constructor(
     readonly ws: WebSocket,
     readonly protocol: string | null,
+    /**
+     * Half-open: a close frame from the server is not answered. Since
+     * web_socket_auto_reply_to_close (compatibility date 2026-04-07) this
+     * runtime's WebSockets answer it at once, as browsers do; half-open keeps
+     * a server close's event pending, for tests of that window.
+     */
+    accept: WebSocketAcceptOptions = {},
   ) {
-    ws.accept();
+    ws.accept(accept);
     // Binary messages may arrive as Blobs here; a chain keeps them in order with texts.
     let chain = Promise.resolve();
     ws.addEventListener("message", (e) => {
