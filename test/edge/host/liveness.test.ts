@@ -13,7 +13,7 @@ import type { Env } from "../../../src/edge/rpc/env.js";
 import type { EdgeSocket } from "../../../src/edge/sockets/socket.js";
 import { decodeControl } from "../../../src/protocol/control.js";
 import { USERS_ONLINE } from "../../../src/seed/app.js";
-import { closeOpenClients, connect, signOutFrame, type TestClient } from "../helpers.js";
+import { closeOpenClients, connect, signInFrame, signOutFrame, type TestClient } from "../helpers.js";
 
 const bindings = env as unknown as Env;
 const user = (uid: string) => bindings.USERS.get(bindings.USERS.idFromName(uid));
@@ -99,6 +99,30 @@ describe("a sign-in the cap would refuse", () => {
     expect(admitted.sort()).toEqual([false, true]);
     expect(probes(vanished)).toBe(1);
     expect(await vanished.closed).toBe(1001);
+  });
+});
+
+describe("an in-band sign-in the cap would refuse", () => {
+  it("waits for the probe too; the socket's other frames are handled meanwhile, another sign-in on it is ignored", async () => {
+    const x = await holder();
+    await signOut(x); // stays in uid 13's object, unbound: it signs in again with a frame
+    const tickets = control(x, "ticket"); // its first sign-in's
+    const vanished = await holder();
+    vanished.answersProbes = false;
+    const t0 = Date.now();
+    x.send(signInFrame("D", "13"));
+    await vanished.until((c) => probes(c) === 1);
+    x.send(signInFrame("D", "13")); // still signing in: ignored
+    x.send(USERS_ONLINE);
+    await x.until((c) => c.texts.some((t) => t.startsWith(`${USERS_ONLINE} | `)));
+    expect(Date.now() - t0).toBeLessThan(PROBE_MS);
+    expect(control(x, "ticket")).toBe(tickets);
+    await x.until((c) => control(c, "ticket") > tickets, PROBE_MS + 5000);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(PROBE_MS - 50);
+    expect(await vanished.closed).toBe(1001);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(control(x, "ticket")).toBe(tickets + 1);
+    expect(x.texts.filter((t) => t === REFUSED)).toEqual([]);
   });
 });
 
