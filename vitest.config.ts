@@ -10,10 +10,8 @@ import { defineConfig } from "vitest/config";
 import { LongestFirst } from "./test/support/sequencer.js";
 
 // Two tiers of one suite. `npm test` is the quick tier: every file, with
-// shorter chaos and fuzz runs and the over-TCP dead holder against a 3 s
-// heartbeatTimeoutMs. `npm run test:full` (SOCKIZY_TEST_TIER=full) runs them
-// at full length: chaos 2,000 ops per app, fuzz 20,000 frames, the dead
-// holder against the real 45 s.
+// shorter chaos and fuzz runs. `npm run test:full` (SOCKIZY_TEST_TIER=full)
+// runs them at full length: chaos 2,000 ops per app, fuzz 20,000 frames.
 const FULL = process.env.SOCKIZY_TEST_TIER === "full";
 // Quick chaos runs are long enough that a random seed almost always makes
 // the relayed binds each run asserts (more than ops/100): with 1,200 ops of

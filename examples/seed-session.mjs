@@ -45,11 +45,16 @@ function open(name, login, password) {
   const s = { name, ws, texts: [], controls: [] };
   sockets.push(s);
   ws.on("message", (data, isBinary) => {
-    if (!isBinary) s.texts.push(String(data));
-    else {
-      const c = control(data);
-      if (c) s.controls.push(c);
+    if (!isBinary) {
+      // The answer to our "#ping" (below), sent by the server's runtime: not part of the session.
+      if (String(data) !== "#pong") s.texts.push(String(data));
+      return;
     }
+    const c = control(data);
+    if (c) s.controls.push(c);
+    // A sign-in the cap would refuse asks the sockets in its way whether they are alive; a
+    // sockizy client answers with "#ping" (docs/sign-in.md#liveness-probe), or is closed.
+    if (c?.t === "probe") ws.send("#ping");
   });
   return new Promise((resolve, reject) => {
     ws.once("open", () => resolve(s));

@@ -275,6 +275,10 @@ export abstract class Link {
     this.heartbeat.start();
     this.reconnection.opened();
     this.word.opened(conn);
+    // A first ping at once (a held connection has sent its own): answered by the server's
+    // runtime without waking an object, it lets a close the server makes later end the
+    // connection at once rather than ~10 s on (docs/limits.md, runtime closes).
+    if (!conn.held && this.settings.pingInterval > 0) conn.ping();
     if (this.reconnecting) {
       this.reconnecting = false;
       this.events.fire("restored", this.reconnection.attempts);

@@ -16,6 +16,7 @@ type ServerControl =
   | { t: "ticket"; ticket?: unknown }
   | { t: "resume"; ok?: unknown }
   | { t: "unbound" }
+  | { t: "probe" }
   | { t?: undefined };
 
 /** What the server's word asks of the link. */
@@ -91,6 +92,12 @@ export class ServerWord {
       case "unbound":
         // Signed out (by any packet) or cleared: the ticket is void, whatever the page called it.
         this.ended(conn);
+        return;
+      case "probe":
+        // Are you alive? A sign-in the cap would refuse waits for the answer; silence for a few
+        // seconds closes this socket (docs/protocol.md#wire-additions). The runtime answers the
+        // ping without waking the server's object, and records it: that is the answer.
+        conn.ping();
         return;
     }
   }

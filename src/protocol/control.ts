@@ -39,7 +39,12 @@ export type Control =
   /** The resume ticket was refused (forged, expired, for another uid, or voided by a clear): the socket stays anonymous. */
   | { t: "resume"; ok: false }
   /** This socket was unbound by a sign-out or a clear (not a close): its resume ticket is void, drop it. */
-  | { t: "unbound" };
+  | { t: "unbound" }
+  /**
+   * Are you alive? Answered with a `#ping` at once (the runtime answers that and records when,
+   * without waking the object); a socket silent for the probe time is closed (docs/sign-in.md#liveness-probe).
+   */
+  | { t: "probe" };
 
 const utf8 = new TextEncoder();
 const utf8in = new TextDecoder();

@@ -3,7 +3,7 @@
 // timers) and over a real socket to a server that never answers.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Heartbeat } from "../../src/client/heartbeat.js";
-import { fakeSockets, Recorder, scriptedServer, seedClient, waitFor } from "./helpers.js";
+import { control, fakeSockets, Recorder, scriptedServer, seedClient, waitFor } from "./helpers.js";
 
 describe("Heartbeat", () => {
   beforeEach(() => {
@@ -100,11 +100,12 @@ describe("Heartbeat", () => {
     const rec = new Recorder(client);
     const first = fake.last();
     first.accept();
+    expect(first.sent).toEqual(["#ping"]); // the first at once, with no deadline of its own
     vi.advanceTimersByTime(25_000);
-    expect(first.sent).toEqual(["#ping"]);
+    expect(first.sent).toEqual(["#ping", "#ping"]);
     first.receive("#pong"); // answered: not an application text
     vi.advanceTimersByTime(25_000 + 9_999);
-    expect(first.sent).toEqual(["#ping", "#ping"]);
+    expect(first.sent).toEqual(["#ping", "#ping", "#ping"]);
     expect(rec.count("terminated")).toBe(0);
     vi.advanceTimersByTime(1);
     expect(rec.log.slice(-2)).toEqual([
@@ -115,6 +116,38 @@ describe("Heartbeat", () => {
     expect(rec.texts).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(fake.sockets.length).toBe(2);
+  });
+});
+
+describe("pings the server answers without its application (docs/client.md#heartbeat)", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("one goes at once when a socket opens, unless the heartbeat is off", () => {
+    const on = fakeSockets();
+    seedClient("ws://edge.test", { WebSocket: on.WebSocket });
+    on.last().accept();
+    expect(on.last().sent).toEqual(["#ping"]);
+    const off = fakeSockets();
+    seedClient("ws://edge.test", { WebSocket: off.WebSocket, pingInterval: 0 });
+    off.last().accept();
+    expect(off.last().sent).toEqual([]);
+  });
+
+  it("a liveness probe is answered with one at once, and the page sees neither (docs/sign-in.md#liveness-probe)", () => {
+    const fake = fakeSockets();
+    const client = seedClient("ws://edge.test", { WebSocket: fake.WebSocket });
+    const rec = new Recorder(client);
+    fake.last().accept();
+    fake.last().receive(control({ t: "probe" }));
+    expect(fake.last().sent).toEqual(["#ping", "#ping"]);
+    fake.last().receive("#pong");
+    expect(rec.texts).toEqual([]);
+    expect(rec.count("message")).toBe(0);
   });
 });
 

@@ -163,7 +163,8 @@ describe("against the local server", { timeout: 30_000 }, () => {
       // The client is not told which packet signs out: only the server's {"t":"unbound"} can tell it.
       const a = client(proxy.url, { reconnectionDelay: 0.1, reconnectionDelayMax: 0.3, signOut: "app.logout" });
       a.c.emit("common.signIn", D13);
-      await a.rec.waitText("USER.OK | 13 | 1");
+      // The reply and the broadcast copy (which goes around the registry): both, before the drop.
+      await waitFor(() => a.rec.texts.filter((t) => t === "USER.OK | 13 | 1").length === 2);
       proxy.retarget(null); // away: nothing answers
       proxy.dropAll();
       await a.rec.waitEvent("close");

@@ -2,7 +2,7 @@
 // queue, and the seed's frames made with our codec (the over-TCP test makes
 // them with 2pack instead).
 import { SELF } from "cloudflare:test";
-import { toBase64Url } from "../../src/protocol/control.js";
+import { decodeControl, PING, PONG, SUBPROTOCOL, toBase64Url } from "../../src/protocol/control.js";
 import { serverPackets } from "../../src/protocol/index.js";
 
 export const seedTables = serverPackets({
@@ -24,19 +24,50 @@ export class TestClient {
   closeCode: number | undefined;
   closeReason: string | undefined;
   readonly closed: Promise<number>;
+  /**
+   * Answers a liveness probe with `#ping`, as a sockizy client does (docs/sign-in.md#liveness-probe);
+   * set false for a client that vanished. Default: it speaks the `sockizy` subprotocol.
+   */
+  answersProbes: boolean;
+  /** `#pong`s owed to probe answers: not recorded (a sockizy client never shows the page one). */
+  private probePongs = 0;
 
   constructor(
     readonly ws: WebSocket,
     readonly protocol: string | null,
+    /**
+     * Half-open: a close frame from the server is not answered. Since
+     * web_socket_auto_reply_to_close (compatibility date 2026-04-07) this
+     * runtime's WebSockets answer it at once, as browsers do; half-open keeps
+     * a server close's event pending, for tests of that window.
+     */
+    accept: WebSocketAcceptOptions = {},
   ) {
-    ws.accept();
+    ws.accept(accept);
+    this.answersProbes = protocol === SUBPROTOCOL;
     // Binary messages may arrive as Blobs here; a chain keeps them in order with texts.
     let chain = Promise.resolve();
     ws.addEventListener("message", (e) => {
       const data = e.data as string | ArrayBuffer | Blob;
       chain = chain.then(async () => {
-        if (typeof data === "string") this.received.push(data);
-        else this.received.push(new Uint8Array(data instanceof Blob ? await data.arrayBuffer() : data));
+        if (typeof data === "string") {
+          if (data === PONG && this.probePongs > 0) {
+            this.probePongs--;
+            return;
+          }
+          this.received.push(data);
+        } else {
+          const bytes = new Uint8Array(data instanceof Blob ? await data.arrayBuffer() : data);
+          if (this.answersProbes && decodeControl(bytes)?.t === "probe") {
+            this.probePongs++;
+            try {
+              this.ws.send(PING);
+            } catch {
+              // closing: nothing to answer
+            }
+          }
+          this.received.push(bytes);
+        }
         this.wake();
       });
     });

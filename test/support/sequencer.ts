@@ -9,7 +9,9 @@ const LONGEST = [
   "test/edge/chaos/chaos.test.ts",
   "test/package/chat.test.ts",
   "test/edge/probe/chaos.test.ts",
-  "test/tcp/dead-holder.test.ts", // about 50 s of waiting in npm run test:full
+  "test/tcp/runtime-close.test.ts", // the runtime's ~10 s linger, waited out
+  "test/tcp/dead-holder.test.ts", // three probe times (3 s each) and more
+  "test/tcp/close-timing.test.ts",
   "test/client/browser.test.ts",
   "test/edge/probe/scale.test.ts",
   "test/client/live.test.ts",

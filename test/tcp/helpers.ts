@@ -4,6 +4,7 @@
 // admin API over HTTP. Every wait here has a deadline.
 
 import WebSocket from "ws";
+import { decodeControl, PING, PONG, SUBPROTOCOL } from "../../src/protocol/control.js";
 import type { Schema } from "../../src/protocol/index.js";
 import { oracleEncode } from "../support/oracle.js";
 
@@ -55,6 +56,15 @@ export class Client {
   closeCode: number | undefined;
   closeReason = "";
   readonly closed: Promise<number>;
+  /**
+   * A client of the `sockizy` subprotocol answers a liveness probe with `#ping`, as the sockizy
+   * client does by itself (docs/sign-in.md#liveness-probe); false: a client that vanished.
+   */
+  answersProbes = true;
+  /** Probes it was sent. */
+  probes = 0;
+  /** `#pong`s owed to probe answers: not recorded (a sockizy client never shows the page one). */
+  private probePongs = 0;
 
   constructor(
     readonly name: string,
@@ -62,8 +72,20 @@ export class Client {
   ) {
     ws.on("message", (data, isBinary) => {
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-      if (isBinary) this.binaries.push(buf);
-      else this.texts.push(buf.toString("utf8"));
+      if (!isBinary) {
+        const text = buf.toString("utf8");
+        if (text === PONG && this.probePongs > 0) this.probePongs--;
+        else this.texts.push(text);
+        return;
+      }
+      if (ws.protocol === SUBPROTOCOL && decodeControl(buf)?.t === "probe") {
+        this.probes++;
+        if (this.answersProbes && ws.readyState === WebSocket.OPEN) {
+          this.probePongs++;
+          ws.send(PING);
+        }
+      }
+      this.binaries.push(buf);
     });
     this.closed = new Promise((resolve) => {
       ws.on("close", (code, reason) => {

@@ -140,6 +140,14 @@ export interface AppOptions<P extends PacketMaps, K extends keyof ReceiveMap<P> 
    */
   readonly heartbeatTimeoutMs?: number;
   /**
+   * When the cap (policy "reject") would refuse a sign-in, the sockets in its
+   * way that can answer (sockizy clients with their heartbeat on) are asked
+   * whether they are alive; one silent this long, in ms, is gone: it is
+   * closed and unbound, and the sign-in takes its seat
+   * (docs/sign-in.md#liveness-probe). Default 3 s.
+   */
+  readonly probeTimeoutMs?: number;
+  /**
    * Sockets one lobby accepts before the Worker tries another (a Durable
    * Object holds at most 32,768 hibernatable WebSockets). Default 30,000.
    */
@@ -169,6 +177,7 @@ export interface App<P extends PacketMaps = PacketMaps> {
   readonly broadcastTimeoutMs: number;
   readonly fanOutBatch: number;
   readonly heartbeatTimeoutMs: number;
+  readonly probeTimeoutMs: number;
   readonly lobbyCapacity: number;
   readonly limits: Limits;
   readonly origins: Origins;
@@ -187,6 +196,7 @@ export const DEFAULTS = {
   broadcastTimeoutMs: 5_000,
   fanOutBatch: 1_000,
   heartbeatTimeoutMs: 45_000,
+  probeTimeoutMs: 3_000,
   lobbyCapacity: 30_000,
 } as const;
 
@@ -247,6 +257,7 @@ export function defineApp<
     broadcastTimeoutMs: whole("broadcastTimeoutMs", options.broadcastTimeoutMs ?? DEFAULTS.broadcastTimeoutMs),
     fanOutBatch: fanOutBatch(options.fanOutBatch ?? DEFAULTS.fanOutBatch),
     heartbeatTimeoutMs: whole("heartbeatTimeoutMs", options.heartbeatTimeoutMs ?? DEFAULTS.heartbeatTimeoutMs),
+    probeTimeoutMs: whole("probeTimeoutMs", options.probeTimeoutMs ?? DEFAULTS.probeTimeoutMs),
     lobbyCapacity: whole("lobbyCapacity", Math.min(options.lobbyCapacity ?? DEFAULTS.lobbyCapacity, 32_768)),
     limits: resolveLimits(options.limits as LimitOptions<unknown> | false | undefined),
     origins: resolveOrigins(options.origins),

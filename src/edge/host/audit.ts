@@ -5,6 +5,7 @@
 import type { App } from "../app/define-app.js";
 import type { UserState } from "../rpc/contracts.js";
 import type { EdgeSocket } from "../sockets/socket.js";
+import { lastPing, silentSinceProbe } from "./liveness.js";
 
 /** What the audit needs from the object it runs in. */
 export interface Audited {
@@ -20,7 +21,7 @@ export interface Audited {
 export class Audit {
   constructor(
     private readonly ctx: DurableObjectState,
-    private readonly app: Pick<App, "auditMs" | "heartbeatTimeoutMs">,
+    private readonly app: Pick<App, "auditMs" | "heartbeatTimeoutMs" | "probeTimeoutMs">,
     private readonly host: Audited,
   ) {}
 
@@ -46,8 +47,9 @@ export class Audit {
    * `sockizy` subprotocol) whose last ping the runtime answered
    * (`getWebSocketAutoResponseTimestamp`, kept while the object hibernates)
    * more than `heartbeatTimeoutMs` ago, or that never pinged that long after
-   * it was accepted (an upgrade the client never saw complete). Each is
-   * closed and unbound as by a close.
+   * it was accepted (an upgrade the client never saw complete), or that did
+   * not answer a liveness probe within `probeTimeoutMs` (liveness.ts). Each
+   * is closed and unbound as by a close.
    */
   async reapDead(): Promise<void> {
     const now = Date.now();
@@ -57,17 +59,19 @@ export class Audit {
         await this.host.handleClose(ws, 1006);
         continue;
       }
-      const { attachment } = this.host.view(ws);
+      const socket = this.host.view(ws);
+      const { attachment } = socket;
       // hb 0: a client that said it does not ping; its silence proves nothing.
       if (ws.readyState !== WebSocket.READY_STATE_OPEN || !attachment.ctl || attachment.hb === 0 || attachment.gone) {
         continue;
       }
-      const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
       // A client that pings less often than the default is given two of its intervals.
       const limit = Math.max(this.app.heartbeatTimeoutMs, (attachment.hb ?? 0) * 2000);
-      if (now - Math.max(attachment.at, pinged) <= limit) continue;
+      const unheard = now - Math.max(attachment.at, lastPing(this.ctx, socket)) > limit;
+      const unanswered = silentSinceProbe(this.ctx, socket, now, this.app.probeTimeoutMs);
+      if (!unheard && !unanswered) continue;
       try {
-        ws.close(1001, "no heartbeat");
+        ws.close(1001, unheard ? "no heartbeat" : "no answer to probe");
       } catch {
         // the runtime may already consider it closed
       }

@@ -17,7 +17,7 @@ export interface SignInHost {
 }
 
 export class InBandSignIn {
-  /** Sockets whose sign-in awaits `authenticate`. In memory is enough: an object does not hibernate mid-await. */
+  /** Sockets whose sign-in is under way (authenticate, then the seat). In memory is enough: an object does not hibernate mid-await. */
   private readonly signingIn = new Set<string>();
 
   constructor(
@@ -38,29 +38,34 @@ export class InBandSignIn {
       await this.host.reply(socket, { kind: "limited", retryAfter: wait });
       return;
     }
+    // Signing in until the seat is decided, which may wait for a liveness probe (docs/sign-in.md#liveness-probe).
     this.signingIn.add(socket.id);
-    let uid: Uid | null;
     try {
-      const ip = socket.attachment.ip ?? UNKNOWN_IP;
-      const gate = await admit(this.app, this.env, ip, signInKey(this.app, data));
-      if (gate.limited) {
-        if (socket.ws.readyState === WebSocket.READY_STATE_OPEN) {
-          await this.host.reply(socket, { kind: "limited", retryAfter: gate.retryAfter });
-        }
-        return;
-      }
-      try {
-        uid = await this.app.signIn.authenticate(data as never, this.env);
-      } catch (e) {
-        console.error("sockizy-edge: authenticate failed:", e);
-        this.ctx.waitUntil(gate.settle("dropped"));
-        await this.host.reply(socket, { kind: "error" });
-        return;
-      }
-      this.ctx.waitUntil(gate.settle(uid === null ? "failed" : "ok"));
+      await this.signIn(socket, data, frame);
     } finally {
       this.signingIn.delete(socket.id);
     }
+  }
+
+  private async signIn(socket: EdgeSocket, data: unknown, frame: Uint8Array): Promise<void> {
+    const ip = socket.attachment.ip ?? UNKNOWN_IP;
+    const gate = await admit(this.app, this.env, ip, signInKey(this.app, data));
+    if (gate.limited) {
+      if (socket.ws.readyState === WebSocket.READY_STATE_OPEN) {
+        await this.host.reply(socket, { kind: "limited", retryAfter: gate.retryAfter });
+      }
+      return;
+    }
+    let uid: Uid | null;
+    try {
+      uid = await this.app.signIn.authenticate(data as never, this.env);
+    } catch (e) {
+      console.error("sockizy-edge: authenticate failed:", e);
+      this.ctx.waitUntil(gate.settle("dropped"));
+      await this.host.reply(socket, { kind: "error" });
+      return;
+    }
+    this.ctx.waitUntil(gate.settle(uid === null ? "failed" : "ok"));
     if (socket.ws.readyState !== WebSocket.READY_STATE_OPEN) return;
     if (uid === null) await this.host.reply(socket, { kind: "bad", data });
     else await this.host.signInHere(this.host.view(socket.ws), uid, frame);

@@ -9,6 +9,7 @@ import { SessionTickets } from "../resume/session-tickets.js";
 import type { HolderRef, RelayMember, UserRpc, UserState } from "../rpc/contracts.js";
 import type { Env } from "../rpc/env.js";
 import type { EdgeSocket, SessionInfo } from "../sockets/socket.js";
+import { Liveness } from "./liveness.js";
 import { type Told, UserReports } from "./registry-sync.js";
 import { type Seat, type Taken, takeSeat } from "./seats.js";
 import { SessionEnds } from "./session-ends.js";
@@ -27,10 +28,17 @@ export function userObjectClass(app: App) {
     private readonly reports: UserReports;
     /** Sign-outs, closes, clears and kicks: how sockets leave the session. */
     private readonly ends: SessionEnds;
+    /** Before a sign-in the cap would refuse, dead holders go (docs/architecture.md#dead-holders, docs/sign-in.md#liveness-probe). */
+    private readonly liveness: Liveness;
 
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env, app, "UserObject");
       this.facts = new UserFacts(ctx);
+      this.liveness = new Liveness(ctx, app, {
+        bound: () => this.bound(),
+        members: () => this.members.count(),
+        reapDead: () => this.auditor.reapDead(),
+      });
       this.tickets = new SessionTickets(ctx.storage, env, app.ticketTtlMs);
       this.reports = new UserReports(ctx.storage, () => this.registry, this.counters);
       this.members = new RelayedMembers(ctx, env, {
@@ -146,13 +154,14 @@ export function userObjectClass(app: App) {
     }
 
     /**
-     * The cap decided and the seat taken, and a sockizy client's resume
-     * ticket sent: a resuming client holds its queue until the ticket, and
-     * takes a `#pong` before it for a refusal (docs/client.md#offline-queue), so
-     * it goes before the 101. Resolves to the rest, which crosses objects.
+     * The way cleared (at the cap: a probe awaited, docs/sign-in.md#liveness-probe), the cap decided,
+     * the seat taken, and a sockizy client's resume ticket sent: a resuming client holds its queue until
+     * the ticket, and takes a `#pong` before it for a refusal (docs/client.md#offline-queue), so it goes
+     * before the 101. Resolves to the rest, which crosses objects.
      */
     private async seat(socket: EdgeSocket, uid: Uid, inBand = false): Promise<() => Promise<void>> {
-      await this.reapIfFull(socket.id);
+      await this.liveness.clearWay(socket.id);
+      if (socket.attachment.gone) return async () => {}; // closed while a probe was awaited: stays unbound
       const taken = this.takeSeat(uid, socket.id, () => socket.setUid(uid));
       if ("refused" in taken) {
         return async () => {
@@ -163,12 +172,6 @@ export function userObjectClass(app: App) {
       }
       await this.tickets.send(this.view(socket.ws));
       return async () => this.reply(this.view(socket.ws), await this.seated(taken.replaced, uid));
-    }
-
-    /** Before a sign-in the cap would refuse, dead holders are let go (docs/architecture.md#dead-holders). */
-    private async reapIfFull(except: string | undefined): Promise<void> {
-      const held = this.bound().filter((s) => s.id !== except).length + this.members.count();
-      if (held >= app.signIn.cap) await this.auditor.reapDead();
     }
 
     /**
@@ -208,7 +211,6 @@ export function userObjectClass(app: App) {
     }
 
     // ---------------------------------------------------------------- relayed members (docs/sign-in.md#sign-in-by-relay)
-
     /** A holder asks to bind a socket it holds (its credentials checked there, limits included). */
     async relayAdmit(member: RelayMember): Promise<SignInOutcome | null> {
       await this.enter();
@@ -216,7 +218,7 @@ export function userObjectClass(app: App) {
       if (!this.facts.isMine(uid)) return { kind: "error", uid };
       await this.facts.adopt(uid);
       if (this.members.get(member.holder, member.id)) return null;
-      await this.reapIfFull(undefined);
+      await this.liveness.clearWay(undefined);
       if (this.members.get(member.holder, member.id)) return null;
       const taken = this.takeSeat(uid, undefined, () => this.members.add(member));
       // Refused: the socket is not bound, so its holder replies, as to any unbound socket there.

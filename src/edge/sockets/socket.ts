@@ -32,6 +32,8 @@ export interface Attachment {
   readonly ip?: string;
   /** The client's ping interval in seconds, when it said it is not the default 25 (0: it does not ping). */
   readonly hb?: number;
+  /** When it was last sent a liveness probe (ms), answered by a `#ping` after it (docs/sign-in.md#liveness-probe). */
+  pr?: number;
   /**
    * Bound by relay to this uid's object (docs/sign-in.md#sign-in-by-relay): its frames
    * go there, and that object sends to it through this one. `uid` stays null here.

@@ -39,7 +39,7 @@ export type Outcome =
 
 export type Effect =
   | { kind: "reply"; to: number; outcome: Outcome }
-  | { kind: "control"; to: number; t: "ticket" | "unbound" | "reconnect" }
+  | { kind: "control"; to: number; t: "ticket" | "unbound" | "reconnect" | "probe" }
   | { kind: "session"; to: number; message: string }
   | { kind: "session.clear"; to: number; uid: Uid }
   /** Fires on one of `to` (spec: "one of them gets session.end"). */
@@ -163,7 +163,13 @@ export class SessionModel {
     const others = this.seats(uid, s);
     if (!this.admits(others.length)) {
       if (this.rules.policy === "reject") {
-        return [{ kind: "reply", to: s.id, outcome: { kind: "cap", uid, cap: this.rules.cap, count: others.length } }];
+        // The liveness probe (docs/sign-in.md#liveness-probe): each sockizy socket in the way that the uid's
+        // object holds is asked whether it is alive. The test clients answer, so the sign-in is refused.
+        const asked = others.filter((o) => o.ctl && o.holder.kind === "user" && o.holder.uid === uid);
+        return [
+          ...asked.map((o): Effect => ({ kind: "control", to: o.id, t: "probe" })),
+          { kind: "reply", to: s.id, outcome: { kind: "cap", uid, cap: this.rules.cap, count: others.length } },
+        ];
       }
       const oldest = others.reduce((a, b) => (b.order < a.order ? b : a));
       oldest.uid = null;

@@ -12,14 +12,14 @@ export const frame = (name: string, data: unknown) => tables.receive.encode(name
 /** Every client `connect` opened, for `closeProbeClients`. */
 export const open: TestClient[] = [];
 
-export async function connect(user?: string): Promise<TestClient> {
+export async function connect(user?: string, accept?: WebSocketAcceptOptions): Promise<TestClient> {
   const protocols = ["sockizy"];
   if (user !== undefined) protocols.push(`sockizy.${toBase64Url(frame("auth.signIn", { user }))}`);
   const res = await SELF.fetch("http://probe.test/", {
     headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": protocols.join(", ") },
   });
   if (!res.webSocket) throw new Error(`upgrade failed: ${res.status}`);
-  const c = new TestClient(res.webSocket, res.headers.get("Sec-WebSocket-Protocol"));
+  const c = new TestClient(res.webSocket, res.headers.get("Sec-WebSocket-Protocol"), accept);
   open.push(c);
   return c;
 }
@@ -32,8 +32,8 @@ export async function ask(c: TestClient, name: string, data: unknown, prefix: st
   return c.texts.slice(before).find((t) => t.startsWith(prefix)) as string;
 }
 
-export const signedIn = async (user: string) => {
-  const c = await connect(user);
+export const signedIn = async (user: string, accept?: WebSocketAcceptOptions) => {
+  const c = await connect(user, accept);
   await c.until((x) => x.texts.some((t) => t.startsWith("reply ")));
   return c;
 };
