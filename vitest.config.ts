@@ -36,6 +36,21 @@ const chaos = (ops: string) => ({ CHAOS_SEED: process.env.CHAOS_SEED ?? "", CHAO
 const MAX_WORKERS = FULL ? undefined : Math.max(2, availableParallelism() - 1);
 const LOADED_MACHINE = { testTimeout: 30_000, hookTimeout: 60_000 };
 
+// The webhook receiver of the workers project (test/edge/events/receiver-worker.js): the
+// objects' outbound fetches go to it, and tests read what it got through RECEIVER.
+const SESSION_RECEIVER = {
+  workers: [
+    {
+      name: "session-receiver",
+      modules: true,
+      scriptPath: "./test/edge/events/receiver-worker.js",
+      compatibilityDate: "2026-04-01",
+    },
+  ],
+  outboundService: "session-receiver",
+  serviceBindings: { RECEIVER: "session-receiver" },
+};
+
 export default defineConfig({
   test: {
     reporters: ["default", "./test/support/summary-reporter.ts"],
@@ -75,8 +90,13 @@ export default defineConfig({
               bindings: {
                 ADMIN_SECRET: "test-admin-secret",
                 TICKET_SECRET: "test-ticket-secret",
+                // Session events on (docs/events.md): every test of this project runs with the
+                // webhook sink, delivered to the receiver below (the probe project has no sink).
+                SESSION_WEBHOOK_URL: "http://receiver.test/hook",
+                SESSION_WEBHOOK_SECRET: "test-webhook-secret",
                 ...chaos(CHAOS_OPS.seed),
               },
+              ...SESSION_RECEIVER,
             },
           }),
         ],

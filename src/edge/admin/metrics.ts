@@ -22,6 +22,8 @@ export const C = {
   fanOutSlices: "fanout_slice_invocations",
   fanOutBatchMax: "max:fanout_batch",
   fanOutTiersMax: "max:fanout_tiers",
+  /** Session events (docs/events.md#metrics): enqueued, delivered, retried, dropped. */
+  events: (what: string) => `events:${what}`,
 } as const;
 
 /** A counter named `max:...` keeps the largest value it was given, not the sum (a gauge of the most ever seen). */
@@ -54,6 +56,8 @@ export interface ShardStats {
   bound: number;
   sockets: number;
   counters: Counters;
+  /** The `at` of the oldest session event of its users whose delivery failed at least once, or null. */
+  eventsFailingSince?: number | null;
 }
 
 export interface LobbyStats {
@@ -72,8 +76,8 @@ export interface MetricsSnapshot {
   unreachable: number;
 }
 
-/** The snapshot as Prometheus text (version 0.0.4). */
-export function prometheus(m: MetricsSnapshot): string {
+/** The snapshot as Prometheus text (version 0.0.4); `now` for the age of the oldest undelivered session event. */
+export function prometheus(m: MetricsSnapshot, now = Date.now()): string {
   const all: Counters = { ...m.counters };
   for (const s of m.shards) addCounters(all, s.counters);
   for (const l of m.lobbies) addCounters(all, l.counters);
@@ -162,6 +166,22 @@ export function prometheus(m: MetricsSnapshot): string {
     "counter",
     "Requests handled per registry shard.",
     m.shards.map((s) => [`{shard="${s.shard}"}`, s.counters[C.requests("RegistryShard")] ?? 0]),
+  );
+  metric(
+    "sockizy_session_events_total",
+    "counter",
+    "Session events (online/offline) by what became of them; retried counts failed attempts.",
+    (["enqueued", "delivered", "retried", "dropped"] as const).map((w) => [`{what="${w}"}`, counter(C.events(w))]),
+  );
+  const failing = m.shards.reduce<number | null>((a, s) => {
+    const since = s.eventsFailingSince ?? null;
+    return a === null || (since !== null && since < a) ? since : a;
+  }, null);
+  one(
+    "sockizy_session_events_oldest_undelivered_seconds",
+    "gauge",
+    "Age of the oldest undelivered session event whose delivery failed at least once; 0 when none.",
+    failing === null ? 0 : Math.max(0, (now - failing) / 1000),
   );
   one("sockizy_scrape_unreachable", "gauge", "Objects that did not answer this scrape.", m.unreachable);
   return `${out.join("\n")}\n`;

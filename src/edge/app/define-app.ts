@@ -3,11 +3,14 @@
 // as the original `socket.on(...)` did: every object rebuilds its sockets
 // from attachments and calls these same module-level functions.
 import type { PacketData } from "../../protocol/index.js";
+import { type EventOptions, type Events, resolveEvents } from "../events/options.js";
 import { type LimitOptions, type Limits, resolveLimits } from "../limits/options.js";
 import type { Io, ServerSocket } from "../sockets/socket.js";
 import { type OriginOptions, type Origins, resolveOrigins } from "../worker/origins.js";
 import type { PacketMaps, ReceiveMap, Uid } from "./packet-maps.js";
 
+export type { EventOptions, Events } from "../events/options.js";
+export { EVENT_DEFAULTS } from "../events/options.js";
 export type { AttemptLimit, LimitOptions, Limits } from "../limits/options.js";
 export { LIMIT_DEFAULTS } from "../limits/options.js";
 export type { OriginOptions, Origins } from "../worker/origins.js";
@@ -141,6 +144,8 @@ export interface AppOptions<P extends PacketMaps, K extends keyof ReceiveMap<P> 
   readonly limits?: LimitOptions<PacketData<ReceiveMap<P>[K]>> | false;
   /** Which browser origins may open a WebSocket (docs/security.md#origin-allowlist). */
   readonly origins?: OriginOptions;
+  /** Session events for a backend: the offline grace, the outbox's retries and bounds (docs/events.md#options). */
+  readonly events?: EventOptions;
 }
 
 /** An application with its defaults filled in. */
@@ -160,6 +165,7 @@ export interface App<P extends PacketMaps = PacketMaps> {
   readonly lobbyCapacity: number;
   readonly limits: Limits;
   readonly origins: Origins;
+  readonly events: Events;
 }
 
 export const DEFAULTS = {
@@ -236,6 +242,7 @@ export function defineApp<
     lobbyCapacity: whole("lobbyCapacity", Math.min(options.lobbyCapacity ?? DEFAULTS.lobbyCapacity, 32_768)),
     limits: resolveLimits(options.limits as LimitOptions<unknown> | false | undefined),
     origins: resolveOrigins(options.origins),
+    events: resolveEvents(options.events),
   };
 }
 

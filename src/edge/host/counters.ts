@@ -25,6 +25,11 @@ export class ObjectCounters {
     bump(this.pending, C.requests(this.objectClass));
   }
 
+  /** Adds to any counter, in memory (handed on with the next report). */
+  count(name: string, by = 1): void {
+    bump(this.pending, name, by);
+  }
+
   /** A sign-in outcome: rare enough to be stored at once, with the requests counted so far. */
   async outcome(outcome: SignInMetric | "resume-refused"): Promise<void> {
     bump(this.pending, C.signIn(outcome === "resume-refused" ? "resume_refused" : outcome));

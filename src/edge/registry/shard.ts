@@ -6,6 +6,7 @@
 
 import { C, type Counters, type ShardStats } from "../admin/metrics.js";
 import type { App, Uid } from "../app/define-app.js";
+import { EventBacklog } from "../events/backlog.js";
 import type { Ask, Frame, GlobalRpc, ShardCounts, TreeResult, UserState } from "../rpc/contracts.js";
 import type { Env } from "../rpc/env.js";
 import { globalStub, shardName } from "../rpc/names.js";
@@ -35,6 +36,8 @@ export class RegistryShard {
   private pushing: Promise<void> | undefined;
   private next: Promise<void> | undefined;
   private readonly global: GlobalRpc;
+  /** Its users' session events that failed to be delivered (docs/events.md#metrics). */
+  private readonly backlog: EventBacklog;
 
   constructor(
     private readonly store: RegistryStore,
@@ -58,6 +61,7 @@ export class RegistryShard {
     };
     this.budget = new PushBudget(app.sizeFlushMs);
     this.global = globalStub(env);
+    this.backlog = new EventBacklog(this.sql);
   }
 
   /** `size` as this shard knows it: its own users exactly, the others' as last heard. */
@@ -100,6 +104,14 @@ export class RegistryShard {
     if (users !== this.totals.users || online !== this.totals.online || this.version < 0) await this.changed(first);
     else await this.refresh();
     return this.size();
+  }
+
+  /** A user object's outbox after a delivery pass: its counters and backlog; nothing is pushed. */
+  eventReport(uid: Uid, counters: Counters, failingSince: number | null): void {
+    this.store.count(C.requests("RegistryShard"));
+    for (const [k, v] of Object.entries(counters)) this.store.count(k, v);
+    this.backlog.set(String(uid), failingSince);
+    this.store.flushCounters();
   }
 
   /**
@@ -208,7 +220,12 @@ export class RegistryShard {
 
   stats(): ShardStats {
     this.store.count(C.requests("RegistryShard"));
-    return { shard: this.shard, ...this.totals, counters: this.store.counters() };
+    return {
+      shard: this.shard,
+      ...this.totals,
+      counters: this.store.counters(),
+      eventsFailingSince: this.backlog.oldest(),
+    };
   }
 }
 

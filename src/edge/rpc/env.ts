@@ -15,4 +15,8 @@ export interface Env {
   LIMITER?: DurableObjectNamespace;
   /** Comma-separated origins allowed to open a WebSocket (docs/security.md#origin-allowlist); replaces the app's list. */
   ALLOWED_ORIGINS?: string;
+  /** Where session events are POSTed, one per event (docs/events.md#sinks); needs SESSION_WEBHOOK_SECRET. */
+  SESSION_WEBHOOK_URL?: string;
+  /** The HMAC key of the webhook's `Sockizy-Signature` (`wrangler secret put SESSION_WEBHOOK_SECRET`). */
+  SESSION_WEBHOOK_SECRET?: string;
 }
