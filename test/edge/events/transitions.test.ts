@@ -156,6 +156,41 @@ describe("changes that are neither", () => {
     });
   });
 
+  it("writes nothing to the outbox for a sign-in or a close that changes neither, two statements for one that does", async () => {
+    await withSeedApp({ signIn: { cap: 2 } }, async () => {
+      const a = await signedIn("13");
+      await waitEvents(13, (e) => e.length === 1);
+      await new Promise((r) => setTimeout(r, 100));
+      // Every SQL statement the object runs from here, recorded inside it.
+      await runInDurableObject(user("13"), (instance: unknown, state) => {
+        const sql = state.storage.sql as SqlStorage & { seen?: string[] };
+        const exec = sql.exec.bind(sql);
+        sql.seen = [];
+        sql.exec = ((query: string, ...args: SqlStorageValue[]) => {
+          sql.seen?.push(query);
+          return exec(query, ...args);
+        }) as SqlStorage["exec"];
+        return instance;
+      });
+      const writes = () =>
+        runInDurableObject(user("13"), (_i, state) =>
+          ((state.storage.sql as SqlStorage & { seen: string[] }).seen ?? []).filter(
+            (q) => /session_outbox/.test(q) && /^\s*(INSERT|UPDATE|DELETE)/i.test(q),
+          ),
+        );
+      const b = await signedIn("13");
+      b.close();
+      await b.closed;
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await writes()).toEqual([]);
+      a.send(signOutFrame());
+      await waitEvents(13, (e) => e.length === 2);
+      const [insert, state] = await writes();
+      expect(insert).toMatch(/^INSERT INTO session_outbox /);
+      expect(state).toMatch(/^INSERT OR REPLACE INTO session_outbox_state /);
+    });
+  });
+
   it("replace-oldest: the new socket takes the old one's seat in one step, so the uid never went offline", async () => {
     await withSeedApp({ signIn: { policy: "replace-oldest" } }, async () => {
       const a = await signedIn("13");
