@@ -38,15 +38,14 @@ const LOADED_MACHINE = { testTimeout: 30_000, hookTimeout: 60_000 };
 
 // The webhook receiver of the workers project (test/edge/events/receiver-worker.js): the
 // objects' outbound fetches go to it, and tests read what it got through RECEIVER.
+const RECEIVER_WORKER = {
+  name: "session-receiver",
+  modules: true,
+  scriptPath: "./test/edge/events/receiver-worker.js",
+  compatibilityDate: "2026-04-01",
+};
 const SESSION_RECEIVER = {
-  workers: [
-    {
-      name: "session-receiver",
-      modules: true,
-      scriptPath: "./test/edge/events/receiver-worker.js",
-      compatibilityDate: "2026-04-01",
-    },
-  ],
+  workers: [RECEIVER_WORKER],
   outboundService: "session-receiver",
   serviceBindings: { RECEIVER: "session-receiver" },
 };
@@ -103,9 +102,30 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/edge/**/*.test.ts", "test/seed/**/*.test.ts"],
-          exclude: ["test/edge/probe/**"],
+          exclude: ["test/edge/probe/**", "test/edge/events/queue/**"],
           ...LOADED_MACHINE,
         },
+      },
+      {
+        // The seed application with the Queue sink (docs/events.md#sinks): session events go to
+        // the session-events Queue, consumed by the receiver worker.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: { ADMIN_SECRET: "test-admin-secret" },
+              queueProducers: { SESSION_EVENTS: { queueName: "session-events" } },
+              ...SESSION_RECEIVER,
+              workers: [
+                {
+                  ...RECEIVER_WORKER,
+                  queueConsumers: { "session-events": { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 10 } },
+                },
+              ],
+            },
+          }),
+        ],
+        test: { name: "workers-queue", include: ["test/edge/events/queue/*.test.ts"], ...LOADED_MACHINE },
       },
       {
         // The probe application: session events in text, cap 2, replace-oldest, no admin secret.

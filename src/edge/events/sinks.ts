@@ -3,6 +3,7 @@
 // else a webhook when SESSION_WEBHOOK_URL is set. Neither: no events, and
 // nothing stored for them.
 import type { Env } from "../rpc/env.js";
+import { queueSink } from "./queue.js";
 import type { Sink } from "./sink.js";
 import { webhookSink } from "./webhook.js";
 
@@ -13,6 +14,7 @@ let warned = false;
 
 /** The deployment's sink, or null; a webhook without its secret is refused (logged), never sent unsigned. */
 export function sinkOf(env: Env, timeoutMs: number): Sink | null {
+  if (env.SESSION_EVENTS) return queueSink(env.SESSION_EVENTS);
   const url = env.SESSION_WEBHOOK_URL;
   if (!url) return null;
   if (!env.SESSION_WEBHOOK_SECRET) {

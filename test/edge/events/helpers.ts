@@ -58,7 +58,14 @@ export async function waitEvents(
 export const short = (events: readonly SessionEvent[]) =>
   events.map((e) => `${e.type}${e.reason ? `:${e.reason}` : ""} ${e.sockets}`);
 
-export async function control(c: { reset?: true; fail?: number; status?: number; delayMs?: number }): Promise<void> {
+/** Tells the receiver how to answer (receiver-worker.js): `fail` hooks, `retry` queue messages, `reset` all. */
+export async function control(c: {
+  reset?: true;
+  fail?: number;
+  status?: number;
+  delayMs?: number;
+  retry?: number;
+}): Promise<void> {
   await receiver().fetch("http://receiver.test/control", { method: "POST", body: JSON.stringify(c) });
 }
 
