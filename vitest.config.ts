@@ -3,7 +3,9 @@
 // and over-TCP tests in Node;
 // "workers" runs the seed application's edge objects inside workerd through
 // @cloudflare/vitest-plugin with the bindings of wrangler.toml, and
-// "workers-probe" runs a probe application the same way.
+// "workers-probe" runs a probe application the same way (no session-event sink; its chaos suite
+// runs in "workers-probe-events", with the webhook);
+// "workers-queue" runs the seed with session events to a Queue (docs/events.md#sinks).
 import { availableParallelism } from "node:os";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -38,6 +40,8 @@ const LOADED_MACHINE = { testTimeout: 30_000, hookTimeout: 60_000 };
 
 // The webhook receiver of the workers project (test/edge/events/receiver-worker.js): the
 // objects' outbound fetches go to it, and tests read what it got through RECEIVER.
+/** Session events to the receiver's webhook (the secret is the tests' WEBHOOK_SECRET). */
+const WEBHOOK = { SESSION_WEBHOOK_URL: "http://receiver.test/hook", SESSION_WEBHOOK_SECRET: "test-webhook-secret" };
 const RECEIVER_WORKER = {
   name: "session-receiver",
   modules: true,
@@ -91,8 +95,7 @@ export default defineConfig({
                 TICKET_SECRET: "test-ticket-secret",
                 // Session events on (docs/events.md): every test of this project runs with the
                 // webhook sink, delivered to the receiver below (the probe project has no sink).
-                SESSION_WEBHOOK_URL: "http://receiver.test/hook",
-                SESSION_WEBHOOK_SECRET: "test-webhook-secret",
+                ...WEBHOOK,
                 ...chaos(CHAOS_OPS.seed),
               },
               ...SESSION_RECEIVER,
@@ -135,7 +138,26 @@ export default defineConfig({
             miniflare: { bindings: chaos(CHAOS_OPS.probe) },
           }),
         ],
-        test: { name: "workers-probe", include: ["test/edge/probe/*.test.ts"], ...LOADED_MACHINE },
+        test: {
+          name: "workers-probe",
+          include: ["test/edge/probe/*.test.ts"],
+          exclude: ["test/edge/probe/chaos.test.ts"],
+          ...LOADED_MACHINE,
+        },
+      },
+      {
+        // The probe application's chaos suite with session events on, compared with the model's
+        // transitions (replace-oldest and cap 2 among them); the probe's other files run with no sink.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./test/edge/probe/wrangler.toml" },
+            miniflare: {
+              bindings: { ...WEBHOOK, ...chaos(CHAOS_OPS.probe) },
+              ...SESSION_RECEIVER,
+            },
+          }),
+        ],
+        test: { name: "workers-probe-events", include: ["test/edge/probe/chaos.test.ts"], ...LOADED_MACHINE },
       },
     ],
   },

@@ -3,8 +3,9 @@
 // (docs/architecture.md#no-ghost-sessions), and the outbox, when a delivery or
 // the grace's end is due. The alarm is set to the earlier of the two. When
 // the outbox's time displaces the audit's, the audit's is kept in the
-// outbox's state, and a wake before it delivers without auditing; a wake
-// with no audit time kept runs the audit, at worst early, never late. The
+// outbox's state. A wake the outbox set delivers without auditing, then
+// arms the audit's kept time (or, when none was set, `auditMs` from then
+// while the object holds sockets); any other wake runs the audit. The
 // outbox only ever moves the alarm earlier than what another set.
 import type { Outbox } from "./outbox.js";
 
@@ -17,10 +18,23 @@ export class AlarmShare {
     private readonly outbox: Outbox,
   ) {}
 
-  /** Whether this wake is the audit's: unless the outbox's earlier time displaced it, still ahead. */
+  /**
+   * Whether this wake is the audit's: its kept time has come, or none is
+   * kept and the outbox did not set this alarm (the audit's own, or one run
+   * before its time, as tests do).
+   */
   auditDue(now = Date.now()): boolean {
-    const { auditAt } = this.outbox.state();
-    return auditAt === null || auditAt <= now;
+    const { auditAt, armedAt } = this.outbox.state();
+    if (auditAt !== null) return auditAt <= now;
+    return armedAt === null || armedAt > now;
+  }
+
+  /** A wake of the outbox's with no audit time kept: `at` (the audit the object needs now, if any) is kept. */
+  keepAudit(at: number | null): void {
+    const s = this.outbox.state();
+    if (s.auditAt !== null || at === null) return;
+    s.auditAt = at;
+    this.outbox.save();
   }
 
   /** The audit runs now: the time kept for it is spent. */

@@ -11,7 +11,7 @@ export type OfflineReason =
   | "kick"
   /** `session.clear`, `io.session.clear`, `/admin/clear` without `kick`. */
   | "clear"
-  /** Let go by the audit: no heartbeat, a close that never ran, or sockets a reset dropped. */
+  /** Let go by the audit: no heartbeat, or sockets a reset dropped, or a relayed socket its holder lost. */
   | "reaped";
 
 export interface SessionEvent {

@@ -36,10 +36,8 @@ export class Presence {
   note(reason: OfflineReason, held: number, now = Date.now()): void {
     const s = this.outbox.state();
     const grace = this.options.offlineGraceMs;
-    if (s.offlineAt !== null && now >= s.offlineAt + grace) {
-      // The grace ran out before this change: the held-back offline is reported first.
-      this.record("offline", s.offlineAt, 0, s.offlineReason ?? reason);
-    }
+    // The grace ran out before this change: the held-back offline is reported first.
+    this.expire(now);
     if (held > 0) {
       if (s.offlineAt !== null) {
         s.offlineAt = null;
@@ -57,6 +55,14 @@ export class Presence {
         this.outbox.save();
         this.hooks.arm();
       }
+    }
+  }
+
+  /** Reports the offline held back by the grace if its time has come (the alarm's wake for it). */
+  expire(now = Date.now()): void {
+    const s = this.outbox.state();
+    if (s.offlineAt !== null && now >= s.offlineAt + this.options.offlineGraceMs) {
+      this.record("offline", s.offlineAt, 0, s.offlineReason ?? "close");
     }
   }
 

@@ -22,6 +22,8 @@ export interface EventHost {
   count(name: string, by: number): void;
   /** Hands the counters and the outbox's backlog to the uid's registry shard (docs/events.md#metrics). */
   report(failingSince: number | null): Promise<void>;
+  /** When the audit is due if it were armed now: `auditMs` from now while the object holds sockets, else null. */
+  auditTime(): number | null;
 }
 
 export class UserEvents {
@@ -76,8 +78,11 @@ export class UserEvents {
 
   /**
    * The object's alarm: the audit when it is due (`audit`), then what the
-   * outbox has due, then the alarm armed for whichever comes next. Sockets
-   * a reset dropped unseen and an offline past its grace are reported here.
+   * outbox has due, then the alarm armed for whichever comes next. An
+   * offline past its grace is reported here, and after an audit, sockets a
+   * reset dropped unseen. (Not at every wake: a socket whose close event is
+   * still on its way is already gone from the runtime's list, and a wake in
+   * between would report its close as `reaped`.)
    */
   async alarm(audit: () => Promise<void>): Promise<void> {
     if (this.sink === null) return audit();
@@ -89,8 +94,11 @@ export class UserEvents {
         await audit().catch((e) => {
           failure = e;
         });
+        this.presence.note("reaped", this.host.held());
+      } else {
+        this.alarms.keepAudit(this.host.auditTime());
+        this.presence.expire();
       }
-      this.presence.note("reaped", this.host.held());
       await this.delivery?.pass();
       await this.report();
     } finally {

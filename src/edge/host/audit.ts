@@ -53,7 +53,7 @@ export class Audit {
     const now = Date.now();
     for (const ws of this.ctx.getWebSockets()) {
       if (ws.readyState === WebSocket.READY_STATE_CLOSED) {
-        this.host.view(ws).reaped = true;
+        // Closed (by either end), its close event not run yet or lost: an offline event says `close`.
         // Logged, not thrown: this runs on a sign-in's path, which a registry failure must not break.
         await this.host.handleClose(ws, 1006);
         continue;

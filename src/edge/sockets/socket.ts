@@ -152,7 +152,7 @@ export class EdgeSocket implements ServerSocket {
   readonly session: SocketSession;
   /** Its last frame's time in this instance (ms; 0: none since the wake): `heard` keeps it, `save` writes it. */
   private heardAt = 0;
-  /** Closed by the audit as provably gone (docs/architecture.md#dead-holders): its offline event says `reaped`. */
+  /** Closed by the audit for its silent heartbeat (docs/architecture.md#dead-holders): its offline event says `reaped`. */
   reaped = false;
 
   constructor(

@@ -4,6 +4,7 @@
 import { shardOf } from "../../../src/edge/registry/shards.js";
 import { ChaosMismatch, converges, settle, type Where } from "./check.js";
 import { Driver } from "./driver.js";
+import { EventCheck } from "./events.js";
 import { Expected, type FrameLike } from "./expect.js";
 import { OpGenerator } from "./generator.js";
 import { type Effect, SessionModel, type Uid } from "./model.js";
@@ -27,6 +28,8 @@ export interface RunOptions {
    * that shard's last push (docs/scale.md#size-from-the-shards), so only that part is exact.
    */
   exactReplySizes?: boolean;
+  /** Compare the session events a webhook receiver got with the model's transitions (events.ts). */
+  events?: boolean;
 }
 
 export interface RunStats {
@@ -54,6 +57,8 @@ export async function runChaos(options: RunOptions): Promise<RunStats> {
   const start = Date.now();
   const where = (step: number, op: string): Where => ({ seed, step, op, history: history.slice(-HISTORY) });
   const sizeOf = replySizes(model, wire, options.exactReplySizes ?? false);
+  const events = options.events ? new EventCheck(wire.profile.uids) : undefined;
+  await events?.start();
 
   /** One op: the model's prediction, the real op, the comparison. */
   async function step(n: number, op: Op): Promise<void> {
@@ -65,6 +70,7 @@ export async function runChaos(options: RunOptions): Promise<RunStats> {
     const problems: string[] = [];
     driver.heartbeat();
     const unbinds = op.op === "signOut" || op.op === "close" || op.op === "disconnect" ? model.get(op.id).uid : null;
+    const counts = events?.counts(model);
     switch (op.op) {
       case "open": {
         const ctl = op.plain !== true;
@@ -114,6 +120,7 @@ export async function runChaos(options: RunOptions): Promise<RunStats> {
         problems.push(...(await wire.perform(op, driver.client, model, expected)));
     }
     if (problems.length > 0) throw new ChaosMismatch(at, problems);
+    if (counts) events?.record(counts, model, op);
     if ((op.op === "close" || op.op === "disconnect") && effects.some((e) => e.kind === "session.end")) {
       // The server handles a close after the client sees it: it runs session.end (whose frames may
       // reach no one) and only then tells the registry. Size reaching the model's says it is done,
@@ -139,6 +146,7 @@ export async function runChaos(options: RunOptions): Promise<RunStats> {
     for (const uid of wire.profile.uids) {
       await converges(`count(${uid})`, () => driver.count(uid), model.count(uid), where(n, `checkpoint count ${uid}`));
     }
+    await events?.check(where(n, "checkpoint session events"));
   }
 
   try {
