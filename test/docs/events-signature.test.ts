@@ -2,44 +2,17 @@
 // Workers, run as written: each accepts what the edge signs
 // (src/edge/events/signature.ts) and refuses a changed body, another secret,
 // a time outside the tolerance and a malformed header.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { signature } from "../../src/edge/events/signature.js";
-
-const PAGE = readFileSync(new URL("../../docs/events.md", import.meta.url), "utf8");
-const dir = mkdtempSync(join(tmpdir(), "sockizy-snippets-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The first ```js block under the heading. */
-function snippet(heading: string): string {
-  const at = PAGE.indexOf(`\n${heading}\n`);
-  if (at < 0) throw new Error(`docs/events.md has no "${heading}"`);
-  const block = /```js\n([\s\S]*?)```/.exec(PAGE.slice(at));
-  if (!block) throw new Error(`no js block under "${heading}"`);
-  return block[1] as string;
-}
-
-type Verify = (body: string, header: string | null, secret: string, now?: number) => boolean | Promise<boolean>;
-
-async function load(heading: string, name: string): Promise<Verify> {
-  const file = join(dir, `${name}.mjs`);
-  writeFileSync(file, snippet(heading));
-  return ((await import(pathToFileURL(file).href)) as { verifySockizySignature: Verify }).verifySockizySignature;
-}
+import { loadVerify, NODE_SNIPPET, WORKER_SNIPPET } from "../support/signature-snippets.js";
 
 const SECRET = "whsec-test";
 const BODY = JSON.stringify({ id: "e1", uid: 13, seq: 1, type: "online", at: 1, sockets: 1 });
 
-for (const [heading, name] of [
-  ["### Verifying in Node", "node"],
-  ["### Verifying in a Worker", "worker"],
-] as const) {
+for (const heading of [NODE_SNIPPET, WORKER_SNIPPET]) {
   describe(heading.slice(4), () => {
     it("accepts a signature the edge made, within the tolerance either way", async () => {
-      const verify = await load(heading, name);
+      const verify = await loadVerify(heading);
       const now = Date.now();
       expect(await verify(BODY, await signature(SECRET, BODY, now), SECRET)).toBe(true);
       expect(await verify(BODY, await signature(SECRET, BODY, now - 4 * 60_000), SECRET, now)).toBe(true);
@@ -47,7 +20,7 @@ for (const [heading, name] of [
     });
 
     it("refuses a changed body, another secret, an old or future time, a malformed header", async () => {
-      const verify = await load(heading, name);
+      const verify = await loadVerify(heading);
       const now = Date.now();
       const good = await signature(SECRET, BODY, now);
       expect(await verify(`${BODY} `, good, SECRET)).toBe(false);
