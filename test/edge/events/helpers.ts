@@ -4,12 +4,11 @@
 // call, and the test shares the Worker's module).
 import { env } from "cloudflare:workers";
 import type { SessionEvent } from "../../../src/edge/events/event.js";
-import type { Env } from "../../../src/edge/rpc/env.js";
 import { seedApp } from "../../../src/seed/app.js";
 
 const receiver = () => (env as unknown as { RECEIVER: Fetcher }).RECEIVER;
-export const bindings = env as unknown as Env;
-export const user = (uid: string) => bindings.USERS.get(bindings.USERS.idFromName(uid));
+
+export { userObject as user } from "../helpers.js";
 /** vitest.config.ts binds SESSION_WEBHOOK_SECRET to this. */
 export const WEBHOOK_SECRET = "test-webhook-secret";
 
