@@ -3,7 +3,9 @@
 // and over-TCP tests in Node;
 // "workers" runs the seed application's edge objects inside workerd through
 // @cloudflare/vitest-plugin with the bindings of wrangler.toml, and
-// "workers-probe" runs a probe application the same way.
+// "workers-probe" runs a probe application the same way (no session-event sink; its chaos suite
+// runs in "workers-probe-events", with the webhook);
+// "workers-queue" runs the seed with session events to a Queue (docs/events.md#sinks).
 import { availableParallelism } from "node:os";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -33,6 +35,22 @@ const chaos = (ops: string) => ({ CHAOS_SEED: process.env.CHAOS_SEED ?? "", CHAO
 // Deadlines inside the tests say what is slow; these only stop a run that hangs.
 const MAX_WORKERS = FULL ? undefined : Math.max(2, availableParallelism() - 1);
 const LOADED_MACHINE = { testTimeout: 30_000, hookTimeout: 60_000 };
+
+// The webhook receiver of the workers project (test/edge/events/receiver-worker.js): the
+// objects' outbound fetches go to it, and tests read what it got through RECEIVER.
+/** Session events to the receiver's webhook (the secret is the tests' WEBHOOK_SECRET). */
+const WEBHOOK = { SESSION_WEBHOOK_URL: "http://receiver.test/hook", SESSION_WEBHOOK_SECRET: "test-webhook-secret" };
+const RECEIVER_WORKER = {
+  name: "session-receiver",
+  modules: true,
+  scriptPath: "./test/edge/events/receiver-worker.js",
+  compatibilityDate: "2026-04-01",
+};
+const SESSION_RECEIVER = {
+  workers: [RECEIVER_WORKER],
+  outboundService: "session-receiver",
+  serviceBindings: { RECEIVER: "session-receiver" },
+};
 
 export default defineConfig({
   test: {
@@ -79,18 +97,43 @@ export default defineConfig({
               bindings: {
                 ADMIN_SECRET: "test-admin-secret",
                 TICKET_SECRET: "test-ticket-secret",
+                // Session events on (docs/events.md): every test of this project runs with the
+                // webhook sink, delivered to the receiver below (the probe project has no sink).
+                ...WEBHOOK,
                 ...chaos(CHAOS_OPS.seed),
                 SOCKIZY_TEST_TIER: FULL ? "full" : "quick",
               },
+              ...SESSION_RECEIVER,
             },
           }),
         ],
         test: {
           name: "workers",
           include: ["test/edge/**/*.test.ts", "test/seed/**/*.test.ts"],
-          exclude: ["test/edge/probe/**", "test/edge/admin/dashboard/**"],
+          exclude: ["test/edge/probe/**", "test/edge/admin/dashboard/**", "test/edge/events/queue/**"],
           ...LOADED_MACHINE,
         },
+      },
+      {
+        // The seed application with the Queue sink (docs/events.md#sinks): session events go to
+        // the session-events Queue, consumed by the receiver worker.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: { ADMIN_SECRET: "test-admin-secret" },
+              queueProducers: { SESSION_EVENTS: { queueName: "session-events" } },
+              ...SESSION_RECEIVER,
+              workers: [
+                {
+                  ...RECEIVER_WORKER,
+                  queueConsumers: { "session-events": { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 10 } },
+                },
+              ],
+            },
+          }),
+        ],
+        test: { name: "workers-queue", include: ["test/edge/events/queue/*.test.ts"], ...LOADED_MACHINE },
       },
       {
         // The probe application: session events in text, cap 2, replace-oldest, no admin secret.
@@ -100,7 +143,26 @@ export default defineConfig({
             miniflare: { bindings: chaos(CHAOS_OPS.probe) },
           }),
         ],
-        test: { name: "workers-probe", include: ["test/edge/probe/*.test.ts"], ...LOADED_MACHINE },
+        test: {
+          name: "workers-probe",
+          include: ["test/edge/probe/*.test.ts"],
+          exclude: ["test/edge/probe/chaos.test.ts"],
+          ...LOADED_MACHINE,
+        },
+      },
+      {
+        // The probe application's chaos suite with session events on, compared with the model's
+        // transitions (replace-oldest and cap 2 among them); the probe's other files run with no sink.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./test/edge/probe/wrangler.toml" },
+            miniflare: {
+              bindings: { ...WEBHOOK, ...chaos(CHAOS_OPS.probe) },
+              ...SESSION_RECEIVER,
+            },
+          }),
+        ],
+        test: { name: "workers-probe-events", include: ["test/edge/probe/chaos.test.ts"], ...LOADED_MACHINE },
       },
     ],
   },

@@ -23,6 +23,8 @@ export {
   DEFAULT_SIGN_IN,
   DEFAULTS,
   defineApp,
+  EVENT_DEFAULTS,
+  type EventOptions,
   FLOOD_DEFAULTS,
   type FloodOptions,
   type FrameLimit,

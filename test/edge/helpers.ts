@@ -2,6 +2,8 @@
 // queue, and the seed's frames made with our codec (the over-TCP test makes
 // them with 2pack instead).
 import { SELF } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import type { Env } from "../../src/edge/rpc/env.js";
 import { decodeControl, PING, PONG, SUBPROTOCOL, toBase64Url } from "../../src/protocol/control.js";
 import { serverPackets } from "../../src/protocol/index.js";
 
@@ -177,6 +179,12 @@ export function upgrade(opts: ConnectOptions = {}): Promise<Response> {
 }
 
 export const ADMIN_SECRET = "test-admin-secret";
+
+/** The user object of uid (its stub), for evictions, alarms and looking inside it. */
+export const userObject = (uid: string) => {
+  const { USERS } = env as unknown as Env;
+  return USERS.get(USERS.idFromName(uid));
+};
 
 export async function adminGet(path: string): Promise<unknown> {
   const res = await SELF.fetch(`http://edge.test${path}`, { headers: { Authorization: `Bearer ${ADMIN_SECRET}` } });

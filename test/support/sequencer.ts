@@ -12,6 +12,7 @@ const LONGEST = [
   "test/tcp/runtime-close.test.ts", // the runtime's ~10 s linger, waited out
   "test/tcp/dead-holder.test.ts", // three probe times (3 s each) and more
   "test/tcp/close-timing.test.ts",
+  "test/tcp/session-events.test.ts", // a receiver failing 30 s in npm run test:full
   "test/client/browser.test.ts",
   "test/edge/probe/scale.test.ts",
   "test/client/live.test.ts",

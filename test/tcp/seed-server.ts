@@ -21,7 +21,13 @@ export interface SeedServer {
   waitSize(n: number, ms?: number, hint?: string): Promise<void>;
 }
 
-export function useSeedServer(secret: string): SeedServer {
+/** Another app than the seed (a wrangler.toml), and more vars, read when the server starts. */
+export interface SeedServerOptions {
+  config?: string;
+  vars?: () => Record<string, string>;
+}
+
+export function useSeedServer(secret: string, options: SeedServerOptions = {}): SeedServer {
   let server: LocalServer | undefined;
   const open: Client[] = [];
   const s: SeedServer = {
@@ -56,7 +62,7 @@ export function useSeedServer(secret: string): SeedServer {
   };
 
   beforeAll(async () => {
-    server = await startLocalServer({ ADMIN_SECRET: secret });
+    server = await startLocalServer({ ADMIN_SECRET: secret, ...options.vars?.() }, 60_000, options.config);
     Object.assign(s, { http: server.url, ws: server.url.replace(/^http:/, "ws:") });
     // A server stopped with sockets open leaves their uids counted until each user object's
     // audit alarm (auditMs, 60 s) runs. Normally size is 0 at once.

@@ -30,6 +30,8 @@ export const C = {
   floodCloses: (limit: FloodLimit) => `flood_closes:${limit}`,
   /** Anonymous upgrades answered 429 by the per-address cap. */
   anonymousRefused: "anonymous_refused",
+  /** Session events (docs/events.md#metrics): enqueued, delivered, retried, dropped. */
+  events: (what: string) => `events:${what}`,
 } as const;
 
 /** A counter named `max:...` keeps the largest value it was given, not the sum (a gauge of the most ever seen). */
@@ -62,6 +64,8 @@ export interface ShardStats {
   bound: number;
   sockets: number;
   counters: Counters;
+  /** The `at` of the oldest session event of its users whose delivery failed at least once, or null. */
+  eventsFailingSince?: number | null;
 }
 
 /** What one size group knows, for a scrape (docs/scale.md#the-size-tree). */
@@ -112,8 +116,8 @@ export function socketTotals(m: MetricsSnapshot): { bound: number; anonymous: nu
 /** Sign-in outcomes, in the order metrics and the dashboard show them. */
 export const SIGN_IN_METRICS: readonly SignInMetric[] = ["ok", "cap", "bad", "error", "resume_refused", "limited"];
 
-/** The snapshot as Prometheus text (version 0.0.4). */
-export function prometheus(m: MetricsSnapshot): string {
+/** The snapshot as Prometheus text (version 0.0.4); `now` for the age of the oldest undelivered session event. */
+export function prometheus(m: MetricsSnapshot, now = Date.now()): string {
   const all = allCounters(m);
   const { bound, anonymous } = socketTotals(m);
   const out: string[] = [];
@@ -213,6 +217,22 @@ export function prometheus(m: MetricsSnapshot): string {
     "counter",
     "Requests handled per registry shard.",
     m.shards.map((s) => [`{shard="${s.shard}"}`, s.counters[C.requests("RegistryShard")] ?? 0]),
+  );
+  metric(
+    "sockizy_session_events_total",
+    "counter",
+    "Session events (online/offline) by what became of them; retried counts failed attempts.",
+    (["enqueued", "delivered", "retried", "dropped"] as const).map((w) => [`{what="${w}"}`, counter(C.events(w))]),
+  );
+  const failing = m.shards.reduce<number | null>((a, s) => {
+    const since = s.eventsFailingSince ?? null;
+    return a === null || (since !== null && since < a) ? since : a;
+  }, null);
+  one(
+    "sockizy_session_events_oldest_undelivered_seconds",
+    "gauge",
+    "Age of the oldest undelivered session event whose delivery failed at least once; 0 when none.",
+    failing === null ? 0 : Math.max(0, (now - failing) / 1000),
   );
   one("sockizy_scrape_unreachable", "gauge", "Objects that did not answer this scrape.", m.unreachable);
   return `${out.join("\n")}\n`;

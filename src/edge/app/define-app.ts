@@ -3,12 +3,15 @@
 // as the original `socket.on(...)` did: every object rebuilds its sockets
 // from attachments and calls these same module-level functions.
 import type { PacketData } from "../../protocol/index.js";
+import { type EventOptions, type Events, resolveEvents } from "../events/options.js";
 import { type FloodOptions, type Floods, resolveFloods } from "../floods/options.js";
 import { type LimitOptions, type Limits, resolveLimits } from "../limits/options.js";
 import type { Io, ServerSocket } from "../sockets/socket.js";
 import { type OriginOptions, type Origins, resolveOrigins } from "../worker/origins.js";
 import type { PacketMaps, ReceiveMap, Uid } from "./packet-maps.js";
 
+export type { EventOptions, Events } from "../events/options.js";
+export { EVENT_DEFAULTS } from "../events/options.js";
 export type { FloodOptions, Floods, FrameLimit } from "../floods/options.js";
 export { FLOOD_DEFAULTS } from "../floods/options.js";
 export type { AttemptLimit, LimitOptions, Limits } from "../limits/options.js";
@@ -161,6 +164,8 @@ export interface AppOptions<P extends PacketMaps, K extends keyof ReceiveMap<P> 
    * sockets per address; fields left out keep their defaults (`FLOOD_DEFAULTS`), `false` turns it all off.
    */
   readonly floods?: FloodOptions | false;
+  /** Session events for a backend: the offline grace, the outbox's retries and bounds (docs/events.md#options). */
+  readonly events?: EventOptions;
 }
 
 /** An application with its defaults filled in. */
@@ -182,6 +187,7 @@ export interface App<P extends PacketMaps = PacketMaps> {
   readonly limits: Limits;
   readonly origins: Origins;
   readonly floods: Floods;
+  readonly events: Events;
 }
 
 export const DEFAULTS = {
@@ -262,6 +268,7 @@ export function defineApp<
     limits: resolveLimits(options.limits as LimitOptions<unknown> | false | undefined),
     origins: resolveOrigins(options.origins),
     floods: resolveFloods(options.floods, maxPayload),
+    events: resolveEvents(options.events),
   };
 }
 

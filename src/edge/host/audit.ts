@@ -55,6 +55,7 @@ export class Audit {
     const now = Date.now();
     for (const ws of this.ctx.getWebSockets()) {
       if (ws.readyState === WebSocket.READY_STATE_CLOSED) {
+        // Closed (by either end), its close event not run yet or lost: an offline event says `close`.
         // Logged, not thrown: this runs on a sign-in's path, which a registry failure must not break.
         await this.host.handleClose(ws, 1006);
         continue;
@@ -75,6 +76,7 @@ export class Audit {
       } catch {
         // the runtime may already consider it closed
       }
+      this.host.view(ws).reaped = true;
       await this.host.handleClose(ws, 1006);
     }
   }

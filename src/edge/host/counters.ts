@@ -25,9 +25,9 @@ export class ObjectCounters {
     bump(this.pending, C.requests(this.objectClass));
   }
 
-  /** A rare event (a flood close, a refused upgrade): an integer add, stored or handed on with what follows. */
-  count(name: string): void {
-    bump(this.pending, name);
+  /** Adds to any counter (a rare event: a flood close, a refused upgrade, a session event), in memory; stored or handed on with what follows. */
+  count(name: string, by = 1): void {
+    bump(this.pending, name, by);
   }
 
   /** A sign-in outcome: rare enough to be stored at once, with the requests counted so far. */

@@ -23,6 +23,7 @@ export interface Told {
  */
 export interface RegistryClient {
   setUser: ShardRpc["setUser"];
+  eventReport: ShardRpc["eventReport"];
   shardSize(shard: number): Promise<number>;
   setLobby(shard: number, online: boolean): Promise<void>;
 }
@@ -33,6 +34,7 @@ export function registryClient(env: Env): RegistryClient {
   let global: GlobalRpc | undefined;
   return {
     setUser: (n, uid, state, counters) => shard(n).setUser(n, uid, state, counters),
+    eventReport: (n, uid, counters, since) => shard(n).eventReport(n, uid, counters, since),
     shardSize: (n) => shard(n).shardSize(n),
     setLobby: (n, online) => {
       global ??= globalStub(env);
@@ -86,9 +88,12 @@ export class RegistrySync {
     // Stored before the call, so a sync that starts meanwhile compares with what is being said.
     this.told = told;
     await this.storage.put("reg", told);
-    // The audit's alarm, armed while the object holds anything (docs/architecture.md#no-ghost-sessions).
-    if ((state.online || state.session) && (await this.storage.getAlarm()) === null) {
-      await this.storage.setAlarm(Date.now() + this.auditMs);
+    // The audit's alarm, armed while the object holds anything (docs/architecture.md#no-ghost-sessions),
+    // unless an alarm comes sooner (the outbox may hold it for later: docs/events.md#cost).
+    if (state.online || state.session) {
+      const armed = await this.storage.getAlarm();
+      const audit = Date.now() + this.auditMs;
+      if (armed === null || armed > audit) await this.storage.setAlarm(audit);
     }
     try {
       return await this.reporter.report(told.where, state);
@@ -122,6 +127,17 @@ export class UserReports {
   /** What storage's "home" held at the wake, when the object read it with its other facts. */
   seed(home: number | undefined): void {
     this.home ??= home ?? null;
+  }
+
+  /** The outbox's counters and backlog after a delivery pass (docs/events.md#metrics), to the uid's shard. */
+  async events(uid: Uid, where: number, failingSince: number | null): Promise<void> {
+    const { counters, restore } = await this.counters.take();
+    try {
+      await this.registry().eventReport(where, uid, counters, failingSince);
+    } catch (e) {
+      await restore();
+      throw e;
+    }
   }
 
   async report(uid: Uid, where: number, state: UserState): Promise<number> {

@@ -5,6 +5,7 @@
 // uid's last socket, local or relayed, goes.
 import { CLOSE } from "../../protocol/control.js";
 import type { Uid } from "../app/define-app.js";
+import type { OfflineReason } from "../events/event.js";
 import type { RelayedMembers } from "../relay/members.js";
 import type { SessionTickets } from "../resume/session-tickets.js";
 import type { RelayMember } from "../rpc/contracts.js";
@@ -21,6 +22,8 @@ export interface SessionHost {
   fire(event: string, socket: ServerSocket, data: unknown): Promise<void>;
   close(ws: WebSocket, code: number, reason: string): void;
   sync(): Promise<unknown>;
+  /** Right after each unbind, in the same stretch: the uid's `offline` event if it was the last (docs/events.md). */
+  note(reason: OfflineReason): void;
 }
 
 const KICKED = { code: CLOSE.kicked, reason: "kicked" };
@@ -39,6 +42,7 @@ export class SessionEnds {
     if (uid === null) return;
     // Unbind first, in this turn, so a concurrent sign-in sees the freed slot.
     socket.setUid(null);
+    this.host.note(signedOut ? "signout" : socket.reaped ? "reaped" : "close");
     if (signedOut) socket.tellUnbound();
     if (this.noneLeft()) {
       // Signing out the uid's last socket voids its resume tickets (one may
@@ -50,11 +54,15 @@ export class SessionEnds {
     await this.host.sync();
   }
 
-  /** A member signs out (its holder handles its frames again) or its socket closed. */
-  async releaseMember(member: RelayMember, { signedOut }: { signedOut: boolean }): Promise<void> {
+  /** A member signs out (its holder handles its frames again) or its socket closed (or was lost: `reaped`). */
+  async releaseMember(
+    member: RelayMember,
+    { signedOut, reaped }: { signedOut: boolean; reaped?: boolean },
+  ): Promise<void> {
     const { members } = this.host;
     const view = members.view(member);
     if (!members.remove(member)) return;
+    this.host.note(signedOut ? "signout" : reaped ? "reaped" : "close");
     if (this.noneLeft()) {
       if (signedOut) await this.host.tickets.bumpEpoch();
       await this.host.fire("session.end", view, member.uid);
@@ -75,6 +83,7 @@ export class SessionEnds {
       s.tellUnbound();
     }
     for (const m of all) members.remove(m);
+    this.host.note(close ? "kick" : "clear");
     await this.host.tickets.bumpEpoch();
     for (const s of [...sockets, ...views]) await this.host.fire("session.clear", s, uid);
     const last = sockets.at(-1) ?? views.at(-1);
@@ -108,6 +117,7 @@ export class SessionEnds {
     } else {
       return false;
     }
+    this.host.note("kick");
     const last = this.noneLeft();
     await tickets.bumpEpoch();
     await this.host.fire("session.clear", view, uid);

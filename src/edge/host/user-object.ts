@@ -3,6 +3,7 @@
 // here by relay (relay/members.ts): the cap, `count`, `session.emit` and clears see them too.
 import { CLOSE, encodeControl } from "../../protocol/control.js";
 import type { App, SignInOutcome, Uid } from "../app/define-app.js";
+import { UserEvents } from "../events/user-events.js";
 import { shardOf } from "../registry/shards.js";
 import { RelayedMembers } from "../relay/members.js";
 import { SessionTickets } from "../resume/session-tickets.js";
@@ -30,6 +31,8 @@ export function userObjectClass(app: App) {
     private readonly ends: SessionEnds;
     /** Before a sign-in the cap would refuse, dead holders go (docs/architecture.md#dead-holders, docs/sign-in.md#liveness-probe). */
     private readonly liveness: Liveness;
+    /** Online/offline events for a backend (docs/events.md): `note` after every change of the bound sockets. */
+    private readonly events: UserEvents;
 
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env, app, "UserObject");
@@ -57,6 +60,14 @@ export function userObjectClass(app: App) {
         fire: (event, socket, data) => this.fire(event, socket, data),
         close: (ws, code, reason) => this.close(ws, code, reason),
         sync: () => this.syncRegistry(),
+        note: (reason) => this.events.note(reason),
+      });
+      this.events = new UserEvents(ctx, env, app.events, {
+        uid: () => this.facts.uid as Uid,
+        held: () => this.holders().length + this.members.count(),
+        count: (name, by) => this.counters.count(name, by),
+        report: (since) => this.reports.events(this.facts.uid as Uid, this.registryTarget(), since),
+        auditTime: () => (this.holding().online || this.holding().session ? Date.now() + app.auditMs : null),
       });
     }
 
@@ -179,6 +190,7 @@ export function userObjectClass(app: App) {
      * synchronous stretch, so racing sign-ins cannot both pass. A replaced seat is unbound here.
      */
     private takeSeat(uid: Uid, except: string | undefined, bind: () => void): Taken {
+      this.events.note("reaped"); // sockets a reset dropped unseen (docs/events.md#the-event)
       const { cap, policy } = app.signIn;
       const locals = this.bound().filter((s) => s.id !== except);
       const taken = takeSeat(uid, cap, policy, locals, this.members.all());
@@ -187,6 +199,7 @@ export function userObjectClass(app: App) {
       if (seat && "ws" in seat) seat.setUid(null);
       else if (seat) this.members.remove(seat);
       bind();
+      this.events.note();
       return taken;
     }
 
@@ -261,7 +274,7 @@ export function userObjectClass(app: App) {
       await super.auditRelays();
       for (const member of await this.members.lost()) {
         const view = this.members.view(member);
-        await this.ends.releaseMember(member, { signedOut: false });
+        await this.ends.releaseMember(member, { signedOut: false, reaped: true });
         await this.fire("close", view, 1006);
       }
     }
@@ -271,7 +284,9 @@ export function userObjectClass(app: App) {
       if (socket.attachment.uid !== null)
         throw new Error(`session.set: socket is already bound to ${socket.attachment.uid}`);
       if (!this.facts.isMine(uid)) return super.bind(ws, uid);
+      this.events.note("reaped");
       socket.setUid(uid);
+      this.events.note();
       return this.sizeNow();
     }
 
@@ -321,8 +336,10 @@ export function userObjectClass(app: App) {
     override async alarm(): Promise<void> {
       await this.enter();
       if (this.facts.uid === null) return;
-      await this.auditor.run();
-      await this.tickets.renew(this.bound());
+      await this.events.alarm(async () => {
+        await this.auditor.run();
+        await this.tickets.renew(this.bound());
+      });
     }
   };
 }

@@ -81,6 +81,9 @@ export function registryObjectClass(app: App) {
     setUser(shard: number, uid: Uid, state: UserState, counters?: Counters): Promise<number> {
       return this.asShard(shard).setUser(uid, state, counters);
     }
+    async eventReport(shard: number, uid: Uid, counters: Counters, failingSince: number | null): Promise<void> {
+      this.asShard(shard).eventReport(uid, counters, failingSince);
+    }
     async shardSize(shard: number): Promise<number> {
       return this.asShard(shard).currentSize();
     }

@@ -6,6 +6,7 @@
 
 import { C, type Counters, type ShardStats } from "../admin/metrics.js";
 import type { App, Uid } from "../app/define-app.js";
+import { EventBacklog } from "../events/backlog.js";
 import type { Ask, Frame, GlobalRpc, ShardCounts, TreeResult, UserState } from "../rpc/contracts.js";
 import type { Env } from "../rpc/env.js";
 import { globalStub, shardName } from "../rpc/names.js";
@@ -27,6 +28,8 @@ export class RegistryShard {
   private readonly uplink: SizeUplink;
   /** The global object, when it is this shard's parent (a member, so a test can stand another in). */
   private readonly global: GlobalRpc;
+  /** Its users' session events that failed to be delivered (docs/events.md#metrics). */
+  private readonly backlog: EventBacklog;
 
   constructor(
     private readonly store: RegistryStore,
@@ -58,6 +61,7 @@ export class RegistryShard {
       () => ({ users: this.totals.users, online: this.totals.online }),
       () => (counts) => this.global.push(self, counts),
     );
+    this.backlog = new EventBacklog(this.sql);
   }
 
   /** `size` as this shard knows it: its own users exactly, the others' as its parent last said. */
@@ -103,6 +107,14 @@ export class RegistryShard {
     return this.size();
   }
 
+  /** A user object's outbox after a delivery pass: its counters and backlog; nothing is pushed. */
+  eventReport(uid: Uid, counters: Counters, failingSince: number | null): void {
+    this.store.count(C.requests("RegistryShard"));
+    for (const [k, v] of Object.entries(counters)) this.store.count(k, v);
+    this.backlog.set(String(uid), failingSince);
+    this.store.flushCounters();
+  }
+
   /**
    * `size` for `io.session.size()`: asked of the parent (a push is the question) while its budget
    * allows, so a quiet system answers exactly; under load, from what the shard last heard.
@@ -143,7 +155,12 @@ export class RegistryShard {
 
   stats(): ShardStats {
     this.store.count(C.requests("RegistryShard"));
-    return { shard: this.shard, ...this.totals, counters: this.store.counters() };
+    return {
+      shard: this.shard,
+      ...this.totals,
+      counters: this.store.counters(),
+      eventsFailingSince: this.backlog.oldest(),
+    };
   }
 }
 

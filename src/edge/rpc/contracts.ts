@@ -153,6 +153,8 @@ export interface SliceRpc {
 export interface ShardRpc {
   /** Records what uid's object holds, with the object's counters since its last report; resolves to `size` as this shard knows it. */
   setUser(shard: number, uid: Uid, state: UserState, counters?: Counters): Promise<number>;
+  /** A user object's outbox after a delivery pass: its counters, and its oldest failing event's `at` or null (docs/events.md#metrics). */
+  eventReport(shard: number, uid: Uid, counters: Counters, failingSince: number | null): Promise<void>;
   /** `size` as this shard knows it: its own users exactly, the other shards' as last heard. */
   shardSize(shard: number): Promise<number>;
   /** Sends a frame to every online user object of this shard. */

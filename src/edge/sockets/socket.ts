@@ -105,7 +105,15 @@ export interface Io<P extends PacketMaps = PacketMaps> {
     size(): Promise<number>;
     /** A `session` event on every socket of uid, or of every uid when none is given. */
     emit(message: unknown, uid?: Uid): Promise<void>;
-    /** The uid's bound sockets, oldest first (docs/api.md#socket-and-io). */
+    /**
+     * The uid's bound sockets, oldest first, local and relayed (docs/operations.md#sessions-of-a-user).
+     *
+     * @example
+     * ```ts
+     * const devices = await io.session.list(uid); // [{ id, since, lastSeen, path: "direct", ctl: true }]
+     * socket.json({ devices: devices.length, idle: devices.filter((d) => Date.now() - d.lastSeen > 60_000).length });
+     * ```
+     */
     list(uid: Uid): Promise<SessionInfo[]>;
   };
 }
@@ -154,6 +162,8 @@ export class EdgeSocket implements ServerSocket {
   readonly session: SocketSession;
   /** Its last frame's time in this instance (ms; 0: none since the wake): `heard` keeps it, `save` writes it. */
   private heardAt = 0;
+  /** Closed by the audit for its silent heartbeat (docs/architecture.md#dead-holders): its offline event says `reaped`. */
+  reaped = false;
 
   constructor(
     readonly ws: WebSocket,

@@ -3,9 +3,7 @@
 // no IP or credential; POST /admin/kick with a socket id kicks that one.
 // The seed's cap is 1: two sockets of one uid are in test/edge/probe/sessions.test.ts.
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Env } from "../../../src/edge/rpc/env.js";
 import { SEEN_WRITE_MS, type SessionInfo } from "../../../src/edge/sockets/socket.js";
 import { type Control, decodeControl } from "../../../src/protocol/control.js";
 import {
@@ -16,11 +14,11 @@ import {
   signInFrame,
   signOutFrame,
   type TestClient,
+  userObject,
   waitSize,
 } from "../helpers.js";
 
-const bindings = env as unknown as Env;
-const user = (uid: string) => bindings.USERS.get(bindings.USERS.idFromName(uid));
+const user = userObject;
 
 afterEach(closeOpenClients);
 

@@ -20,11 +20,12 @@ const OPS = Number(bindings.CHAOS_OPS || 2000);
 /** One seed for the file: the wrong models below replay the same ops up to where they differ. */
 const seed = chaosSeed(bindings);
 
-it(`matches the spec model over ${OPS.toLocaleString("en-US")} random ops: sign-ins in the upgrade, in-band and by relay, sign-outs, closes, clears, kicks, broadcasts, hibernation, evictions and resets`, {
+it(`matches the spec model over ${OPS.toLocaleString("en-US")} random ops: sign-ins in the upgrade, in-band and by relay, sign-outs, closes, clears, kicks, broadcasts, hibernation, evictions and resets; and its session events`, {
   timeout: 180_000,
 }, async () => {
   console.log(`chaos seed (seed app): ${seed}  (replay: CHAOS_SEED=${seed})`);
-  const stats = await runChaos({ wire: seedWire, seed, ops: OPS, ipPrefix: "10.61" });
+  // Session events on (vitest.config.ts): what the webhook got is compared with the model's transitions.
+  const stats = await runChaos({ wire: seedWire, seed, ops: OPS, ipPrefix: "10.61", events: true });
   console.log(
     `chaos seed app: ${stats.ops} ops in ${stats.ms} ms, ${stats.checkpoints} checkpoints, at most ${stats.mostOpen} open sockets, relayed sign-ins ${JSON.stringify(stats.relays)}; ops ${JSON.stringify(stats.byOp)}; ms ${JSON.stringify(stats.msByOp)}`,
   );

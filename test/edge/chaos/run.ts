@@ -3,6 +3,7 @@
 // ops compares size and every uid's count once quiet.
 import { ChaosMismatch, converges, settle, type Where } from "./check.js";
 import { Driver } from "./driver.js";
+import { EventCheck } from "./events.js";
 import { Expected } from "./expect.js";
 import { OpGenerator } from "./generator.js";
 import { type Effect, SessionModel } from "./model.js";
@@ -20,6 +21,8 @@ export interface RunOptions {
   checkEvery?: number;
   /** Client IPs are `${ipPrefix}.x.y`. */
   ipPrefix?: string;
+  /** Compare the session events a webhook receiver got with the model's transitions (events.ts). */
+  events?: boolean;
 }
 
 export interface RunStats {
@@ -47,6 +50,8 @@ export async function runChaos(options: RunOptions): Promise<RunStats> {
   const start = Date.now();
   const where = (step: number, op: string): Where => ({ seed, step, op, history: history.slice(-HISTORY) });
   const sizeOf = replySizes(model);
+  const events = options.events ? new EventCheck(wire.profile.uids) : undefined;
+  await events?.start();
 
   /** One op: the model's prediction, the real op, the comparison. */
   async function step(n: number, op: Op): Promise<void> {
@@ -58,6 +63,7 @@ export async function runChaos(options: RunOptions): Promise<RunStats> {
     const problems: string[] = [];
     driver.heartbeat();
     const unbinds = op.op === "signOut" || op.op === "close" || op.op === "disconnect" ? model.get(op.id).uid : null;
+    const counts = events?.counts(model);
     switch (op.op) {
       case "open": {
         const ctl = op.plain !== true;
@@ -107,6 +113,7 @@ export async function runChaos(options: RunOptions): Promise<RunStats> {
         problems.push(...(await wire.perform(op, driver.client, model, expected)));
     }
     if (problems.length > 0) throw new ChaosMismatch(at, problems);
+    if (counts) events?.record(counts, model, op);
     if ((op.op === "close" || op.op === "disconnect") && effects.some((e) => e.kind === "session.end")) {
       // The server handles a close after the client sees it: it runs session.end (whose frames may
       // reach no one) and only then tells the registry. Size reaching the model's says it is done,
@@ -132,6 +139,7 @@ export async function runChaos(options: RunOptions): Promise<RunStats> {
     for (const uid of wire.profile.uids) {
       await converges(`count(${uid})`, () => driver.count(uid), model.count(uid), where(n, `checkpoint count ${uid}`));
     }
+    await events?.check(where(n, "checkpoint session events"));
   }
 
   try {

@@ -27,11 +27,12 @@ const OPS = Number(bindings.CHAOS_OPS || 2000);
 /** One seed for the file: the wrong models below replay the same ops up to where they differ. */
 const seed = chaosSeed(bindings);
 
-it(`matches the spec model over ${OPS.toLocaleString("en-US")} random ops with replace-oldest: relayed and direct sockets, session.clear, session.end once, count and size, broadcasts, hibernation, evictions and resets`, {
+it(`matches the spec model over ${OPS.toLocaleString("en-US")} random ops with replace-oldest: relayed and direct sockets, session.clear, session.end once, count and size, broadcasts, hibernation, evictions and resets; and its session events`, {
   timeout: 180_000,
 }, async () => {
   console.log(`chaos seed (probe app): ${seed}  (replay: CHAOS_SEED=${seed})`);
-  const stats = await runChaos({ wire: probeWire, seed, ops: OPS });
+  // Session events on (vitest.config.ts, workers-probe-events): compared with the model's transitions.
+  const stats = await runChaos({ wire: probeWire, seed, ops: OPS, events: true });
   console.log(
     `chaos probe app: ${stats.ops} ops in ${stats.ms} ms, ${stats.checkpoints} checkpoints, at most ${stats.mostOpen} open sockets, relayed sign-ins ${JSON.stringify(stats.relays)}; ops ${JSON.stringify(stats.byOp)}; ms ${JSON.stringify(stats.msByOp)}`,
   );
