@@ -1,5 +1,6 @@
 // Deliberately wrong models, each off the spec in one small way: a run
 // checked against one of them must fail, which shows the checker can.
+import { env } from "cloudflare:workers";
 import { type Effect, type ModelSocket, SessionModel, type Uid } from "./model.js";
 
 /** Admits a sign-in while `cap` sockets are already bound (cap + 1 per uid). */
@@ -31,4 +32,13 @@ export class RelayGhostKeptModel extends SessionModel {
   protected override lostMember(_s: ModelSocket): Effect[] {
     return [];
   }
+}
+
+/**
+ * The wrong models a file checks against: every one in the full tier, the first in the quick
+ * one (`CHAOS_WRONG_MODELS`, vitest.config.ts), which still shows the checker failing.
+ */
+export function wrongModels<T>(all: readonly T[]): T[] {
+  const which = (env as unknown as Record<string, unknown>).CHAOS_WRONG_MODELS;
+  return which === "first" ? all.slice(0, 1) : [...all];
 }
