@@ -3,13 +3,10 @@
 // sign-in the cap would refuse, and to the audit. Time is moved by ageing
 // the socket's accept time in its attachment, as heartbeatTimeoutMs passing would.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Env } from "../../../src/edge/rpc/env.js";
-import { adminGet, closeOpenClients, connect, upgrade, waitSize } from "../helpers.js";
+import { adminGet, closeOpenClients, connect, upgrade, userObject, waitSize } from "../helpers.js";
 
-const bindings = env as unknown as Env;
-const user = (uid: string) => bindings.USERS.get(bindings.USERS.idFromName(uid));
+const user = userObject;
 
 /** Makes every socket of uid's object look accepted `ms` ago. */
 async function age(uid: string, ms: number): Promise<void> {

@@ -5,10 +5,10 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../../src/edge/rpc/env.js";
-import { adminGet, closeOpenClients, connect, signInFrame, signOutFrame, waitSize } from "../helpers.js";
+import { adminGet, closeOpenClients, connect, signInFrame, signOutFrame, userObject, waitSize } from "../helpers.js";
 
 const bindings = env as unknown as Env;
-const user = (uid: string) => bindings.USERS.get(bindings.USERS.idFromName(uid));
+const user = userObject;
 const lobby = (shard: number) => bindings.LOBBIES.get(bindings.LOBBIES.idFromName(`lobby-${shard}`));
 const registry = () => bindings.REGISTRY.get(bindings.REGISTRY.idFromName("global"));
 

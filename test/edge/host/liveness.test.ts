@@ -5,18 +5,15 @@
 // clients answer a probe with `#ping` as a sockizy client does, unless a
 // test makes one vanish (`answersProbes = false`).
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { type App, DEFAULTS } from "../../../src/edge/app/define-app.js";
 import { Liveness } from "../../../src/edge/host/liveness.js";
-import type { Env } from "../../../src/edge/rpc/env.js";
 import type { EdgeSocket } from "../../../src/edge/sockets/socket.js";
 import { decodeControl } from "../../../src/protocol/control.js";
 import { USERS_ONLINE } from "../../../src/seed/app.js";
-import { closeOpenClients, connect, signInFrame, signOutFrame, type TestClient } from "../helpers.js";
+import { closeOpenClients, connect, signInFrame, signOutFrame, type TestClient, userObject } from "../helpers.js";
 
-const bindings = env as unknown as Env;
-const user = (uid: string) => bindings.USERS.get(bindings.USERS.idFromName(uid));
+const user = userObject;
 const PROBE_MS = DEFAULTS.probeTimeoutMs;
 
 /** Probes a client was sent. */

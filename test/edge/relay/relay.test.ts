@@ -18,11 +18,12 @@ import {
   signInFrame,
   signOutFrame,
   type TestClient,
+  userObject,
   waitSize,
 } from "../helpers.js";
 
 const bindings = env as unknown as Env;
-const user = (uid: string) => bindings.USERS.get(bindings.USERS.idFromName(uid));
+const user = userObject;
 const lobbies = () => [0, 1, 2, 3].map((n) => bindings.LOBBIES.get(bindings.LOBBIES.idFromName(`lobby-${n}`)));
 const registry = (name: string) => bindings.REGISTRY.get(bindings.REGISTRY.idFromName(name));
 
