@@ -41,6 +41,14 @@ const chaos = (ops: string) => ({
 // Deadlines inside the tests say what is slow; these only stop a run that hangs.
 const MAX_WORKERS = FULL ? undefined : Math.max(3, availableParallelism() - 1);
 const LOADED_MACHINE = { testTimeout: 30_000, hookTimeout: 60_000 };
+// The probe application's files run each of their (up to MAX_WORKERS) runtimes through many files
+// instead of starting a runtime, a new workerd process, for each file (about 1 s of CPU each):
+// https://developers.cloudflare.com/workers/testing/vitest-integration/isolation-and-concurrency/
+// So a file may find objects that earlier files of its runtime used: a probe test never relies
+// on storage starting empty (it asserts what it changed) and closes what it opened; shuffled
+// orders in one runtime pass (--maxWorkers=1 --sequence.shuffle.files). The seed's files keep a runtime each: the seed has two users (13 and 6), so every
+// file's objects are every other file's, and their alarms and stored state would meet.
+const SHARED_RUNTIME = { isolate: false };
 
 // The webhook receiver of the workers project (test/edge/events/receiver-worker.js): the
 // objects' outbound fetches go to it, and tests read what it got through RECEIVER.
@@ -154,6 +162,7 @@ export default defineConfig({
           include: ["test/edge/probe/*.test.ts"],
           exclude: ["test/edge/probe/chaos.test.ts"],
           ...LOADED_MACHINE,
+          ...SHARED_RUNTIME,
         },
       },
       {
