@@ -79,6 +79,7 @@ export default defineConfig({
           // Packs the package once for every file of the tier (test/package/pack.ts).
           globalSetup: ["test/package/pack.ts"],
           environment: "node",
+          env: { SOCKIZY_TEST_TIER: FULL ? "full" : "quick" },
           ...LOADED_MACHINE,
         },
       },
