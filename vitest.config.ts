@@ -49,6 +49,20 @@ const LOADED_MACHINE = { testTimeout: 30_000, hookTimeout: 60_000 };
 // orders in one runtime pass (--maxWorkers=1 --sequence.shuffle.files). The seed's files keep a runtime each: the seed has two users (13 and 6), so every
 // file's objects are every other file's, and their alarms and stored state would meet.
 const SHARED_RUNTIME = { isolate: false };
+/**
+ * The seed's workerd files that touch no Durable Object (options, pure parts, the Worker's own
+ * page): they share runtimes too (project "workers-units"), as no stored state can meet them.
+ */
+const SEED_UNIT_FILES = [
+  "test/edge/admin/dashboard-page.test.ts",
+  "test/edge/app/edge-options.test.ts",
+  "test/edge/events/sinks.test.ts",
+  "test/edge/floods/options.test.ts",
+  "test/edge/registry/fan-out.test.ts",
+  "test/edge/registry/push-budget.test.ts",
+  "test/edge/registry/recent-scrape.test.ts",
+  "test/edge/registry/size-tree.test.ts",
+];
 
 // The webhook receiver of the workers project (test/edge/events/receiver-worker.js): the
 // objects' outbound fetches go to it, and tests read what it got through RECEIVER.
@@ -125,9 +139,23 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/edge/**/*.test.ts", "test/seed/**/*.test.ts"],
-          exclude: ["test/edge/probe/**", "test/edge/admin/dashboard/**", "test/edge/events/queue/**"],
+          exclude: [
+            "test/edge/probe/**",
+            "test/edge/admin/dashboard/**",
+            "test/edge/events/queue/**",
+            ...SEED_UNIT_FILES,
+          ],
           ...LOADED_MACHINE,
         },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { ADMIN_SECRET: "test-admin-secret", TICKET_SECRET: "test-ticket-secret" } },
+          }),
+        ],
+        test: { name: "workers-units", include: SEED_UNIT_FILES, ...LOADED_MACHINE, ...SHARED_RUNTIME },
       },
       {
         // The seed application with the Queue sink (docs/events.md#sinks): session events go to
@@ -155,7 +183,7 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./test/edge/probe/wrangler.toml" },
-            miniflare: { bindings: chaos(CHAOS_OPS.probe) },
+            miniflare: { bindings: { ...chaos(CHAOS_OPS.probe), SOCKIZY_TEST_TIER: FULL ? "full" : "quick" } },
           }),
         ],
         test: {
