@@ -5,24 +5,17 @@
 // if it does not come up in time. The benchmarks start `npm start`'s server
 // instead, wrangler dev (startWranglerDev): docs/testing.md#tests-that-start-a-server.
 import { startMiniflareServer } from "./server/miniflare-server.js";
-import type { LocalServer } from "./server/shared.js";
 
 export type { LocalServer } from "./server/shared.js";
 export { startWranglerDev } from "./server/wrangler-dev.js";
 
 /**
- * `vars` are bound as `wrangler dev --var KEY:VALUE` binds them (for
- * secrets a test needs, e.g. ADMIN_SECRET); `config` is another
- * wrangler.toml than the project's, relative to the project.
+ * Starts the local server: `vars` bound as `wrangler dev --var KEY:VALUE`
+ * binds them, a bound on the start (ms), `config` another wrangler.toml
+ * than the project's (relative to the project).
  *
  * @example
  * const server = await startLocalServer({ ADMIN_SECRET: "s" }, 60_000, "test/tcp/closes-app/wrangler.toml");
  * const ws = new WebSocket(server.url.replace("http", "ws"));
  */
-export function startLocalServer(
-  vars: Record<string, string> = {},
-  timeoutMs = 60_000,
-  config?: string,
-): Promise<LocalServer> {
-  return startMiniflareServer(vars, timeoutMs, config);
-}
+export const startLocalServer = startMiniflareServer;

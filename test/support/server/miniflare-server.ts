@@ -2,12 +2,12 @@
 // this process and listening on 127.0.0.1 over real TCP: what `wrangler dev`
 // runs, without spawning wrangler (npx, its proxy Worker and its imports
 // cost ~4 s of CPU a start; this ~1 s: docs/testing.md#tests-that-start-a-server).
-import { mkdtempSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import { bundleWorker } from "./bundle.js";
 import { childWithArg, processCpuMs } from "./process-cpu.js";
-import { freePort, type LocalServer, projectRoot, stateBase } from "./shared.js";
+import { freePort, type LocalServer, projectRoot, starter, stateBase } from "./shared.js";
 import { readWorkerConfig } from "./worker-config.js";
 
 /** Miniflare's own messages into the server's log, not the test's output. */
@@ -25,27 +25,20 @@ const PORT_TRIES = 3;
 
 /**
  * Starts the Worker `config` describes (the project's wrangler.toml by
- * default, a path relative to the project) with `vars` bound as wrangler
- * dev's `--var KEY:VALUE` binds them, its storage in a folder of its own.
+ * default) with `vars` bound as wrangler dev's `--var KEY:VALUE` binds them.
  *
  * @example
  * const server = await startMiniflareServer({ ADMIN_SECRET: "s" }, 60_000, "test/tcp/floods-app/wrangler.toml");
  * await fetch(`${server.url}/admin/size`, { headers: { Authorization: "Bearer s" } });
  * await server.stop();
  */
-export function startMiniflareServer(
-  vars: Record<string, string> = {},
-  timeoutMs = 60_000,
-  config = "wrangler.toml",
-): Promise<LocalServer> {
-  return startWithState(vars, timeoutMs, mkdtempSync(join(stateBase(), "sockizy-edge-state-")), config);
-}
+export const startMiniflareServer = starter(startWithState);
 
 async function startWithState(
   vars: Record<string, string>,
   timeoutMs: number,
   state: string,
-  config: string,
+  config = "wrangler.toml",
 ): Promise<LocalServer> {
   const { worker, script } = await prepare(config).catch((e: unknown) => {
     rmSync(state, { recursive: true, force: true }); // a config it refuses, or a build error: no state left behind

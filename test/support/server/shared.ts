@@ -1,7 +1,7 @@
 // What the two ways of starting a local server (server/miniflare-server.ts,
 // server/wrangler-dev.ts) share: the interface tests hold, the project's
 // folder, where state is kept, a free port.
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -37,6 +37,26 @@ export function projectRoot(): string {
  */
 export function stateBase(): string {
   return existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
+}
+
+/** Starts a server with its storage in `state` (a restart() starts the next one with the same). */
+export type StartWithState = (
+  vars: Record<string, string>,
+  timeoutMs: number,
+  state: string,
+  config?: string,
+) => Promise<LocalServer>;
+
+/**
+ * The public start of a way of starting servers: `vars` for the Worker
+ * (secrets a test needs, e.g. ADMIN_SECRET), a bound on the start, `config`
+ * another wrangler.toml than the project's (relative to the project), and a
+ * state folder of its own: no sessions left over from an earlier run, none
+ * shared with another server.
+ */
+export function starter(start: StartWithState) {
+  return (vars: Record<string, string> = {}, timeoutMs = 60_000, config?: string): Promise<LocalServer> =>
+    start(vars, timeoutMs, mkdtempSync(join(stateBase(), "sockizy-edge-state-")), config);
 }
 
 export async function freePort(): Promise<number> {

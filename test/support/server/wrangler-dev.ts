@@ -5,27 +5,18 @@
 // docs/testing.md#tests-that-start-a-server). It stops with its caller, and by
 // itself if it does not come up in time.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { groupCpuMs } from "./process-cpu.js";
-import { freePort, type LocalServer, projectRoot, stateBase } from "./shared.js";
+import { freePort, type LocalServer, projectRoot, starter } from "./shared.js";
 
 /**
- * `vars` become `--var KEY:VALUE` (for secrets a test needs, e.g.
- * ADMIN_SECRET); `config` is another wrangler.toml than the project's.
+ * `vars` become `--var KEY:VALUE`.
  *
  * @example
  * const server = await startWranglerDev({ ADMIN_SECRET: "s" }, 90_000, "bench/baseline/wrangler.toml");
  * const cpu = server.cpuMs(); // wrangler's and workerd's
  */
-export function startWranglerDev(
-  vars: Record<string, string> = {},
-  timeoutMs = 60_000,
-  config?: string,
-): Promise<LocalServer> {
-  // Its own state folder: no sessions left over from an earlier run, none shared with another server.
-  return startWithState(vars, timeoutMs, mkdtempSync(join(stateBase(), "sockizy-edge-state-")), config);
-}
+export const startWranglerDev = starter(startWithState);
 
 async function startWithState(
   vars: Record<string, string>,
