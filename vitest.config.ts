@@ -83,7 +83,7 @@ export default defineConfig({
             "test/tcp/**/*.test.ts",
             "test/docs/**/*.test.ts",
             "test/layout/**/*.test.ts",
-            // The admin dashboard in Chromium against wrangler dev, beside the admin API's workerd tests.
+            // The admin dashboard in Chromium against the local server, beside the admin API's workerd tests.
             "test/edge/admin/dashboard/**/*.test.ts",
           ],
           // What the runtime itself does with a server close (test/tcp/runtime-close/: a minimal
