@@ -32,8 +32,8 @@ const chaos = (ops: string) => ({
 });
 
 // The quick tier runs three files at a time even on 2 cores (vitest's
-// default there is one): a file spends much of its time waiting (on wrangler
-// dev, Chromium, a deadline it proves) while the other uses the idle core.
+// default there is one): a file spends much of its time waiting (on its
+// server, Chromium, a deadline it proves) while the other uses the idle core.
 // The longest files start first (LongestFirst). The full tier keeps vitest's
 // default: its 2,000-op chaos runs take minutes on a 2-core machine and have
 // one deadline for the run (180 s), set for a file that has the machine to
@@ -106,7 +106,7 @@ export default defineConfig({
             "test/tcp/**/*.test.ts",
             "test/docs/**/*.test.ts",
             "test/layout/**/*.test.ts",
-            // The admin dashboard in Chromium against wrangler dev, beside the admin API's workerd tests.
+            // The admin dashboard in Chromium against the local server, beside the admin API's workerd tests.
             "test/edge/admin/dashboard/**/*.test.ts",
           ],
           // What the runtime itself does with a server close (test/tcp/runtime-close/: a minimal

@@ -19,7 +19,7 @@ import { loadavg } from "node:os";
 import WebSocket from "ws";
 import { toBase64Url } from "../src/protocol/control.js";
 import { clientPackets } from "../src/protocol/index.js";
-import { type LocalServer, startLocalServer } from "../test/support/local-server.js";
+import { type LocalServer, startWranglerDev } from "../test/support/local-server.js";
 import { groupCpuMs, percentile, requests, scrape } from "./measure.js";
 
 const ADMIN_SECRET = "bench-admin-secret";
@@ -140,8 +140,8 @@ async function main(): Promise<void> {
   );
   const servers: Partial<Record<Design, LocalServer>> = {};
   try {
-    servers.ours = await startLocalServer({ ADMIN_SECRET, TICKET_SECRET: "bench-ticket-secret" }, 90_000);
-    servers.raw = await startLocalServer({}, 90_000, "bench/baseline/wrangler.toml");
+    servers.ours = await startWranglerDev({ ADMIN_SECRET, TICKET_SECRET: "bench-ticket-secret" }, 90_000);
+    servers.raw = await startWranglerDev({}, 90_000, "bench/baseline/wrangler.toml");
     const all: Record<Design, RunResult[]> = { ours: [], raw: [] };
     for (let k = 0; k < o.reps * 2; k++) {
       // ABBA: each design goes first in every other pair, so a drift of the machine's speed cancels out.

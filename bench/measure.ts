@@ -1,26 +1,12 @@
 // What `npm run bench:scale` and `npm run bench:latency` read from a local
-// `wrangler dev` server (test/support/local-server.ts): the CPU time of its
+// `wrangler dev` server (startWranglerDev, test/support/local-server.ts), the
+// server `npm start` runs: the CPU time of its
 // process group, the product's /admin/metrics, and percentiles.
-import { readdirSync, readFileSync } from "node:fs";
 import type { LocalServer } from "../test/support/local-server.js";
-import type { Requests } from "./scale-run.js";
 
-/** CPU milliseconds used so far by every process of the server's process group (wrangler and workerd). */
-export function groupCpuMs(pgid: number): number {
-  let ticks = 0;
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      // Fields after the command name (which may hold spaces): state is field 3, pgrp 5, utime 14, stime 15.
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(f[2]) === pgid) ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return ticks * 10; // CLK_TCK is 100 on Linux
-}
+export { groupCpuMs } from "../test/support/server/process-cpu.js";
+
+import type { Requests } from "./scale-run.js";
 
 export type Scrape = Map<string, number>;
 

@@ -14,7 +14,7 @@ import { writeFileSync } from "node:fs";
 import WebSocket from "ws";
 import { toBase64Url } from "../src/protocol/control.js";
 import { clientPackets } from "../src/protocol/index.js";
-import { type LocalServer, startLocalServer } from "../test/support/local-server.js";
+import { type LocalServer, startWranglerDev } from "../test/support/local-server.js";
 import { groupCpuMs, median, percentile, requests, type Scrape, scrape } from "./measure.js";
 import type { Design, Run } from "./scale-run.js";
 
@@ -195,7 +195,7 @@ async function registryRequestCpu(server: LocalServer) {
 async function run(design: Design, o: Options): Promise<Run> {
   const product = design !== "baseline";
   const config = product ? "bench/scale/wrangler.toml" : "bench/baseline/wrangler.toml";
-  const server = await startLocalServer(design === "split" ? SPLIT : {}, 90_000, config);
+  const server = await startWranglerDev(design === "split" ? SPLIT : {}, 90_000, config);
   try {
     // Warm-up (not measured): code paths compiled, objects' classes loaded; its closes settled first.
     const warm = await signInAll(server, "warm", 50, 10);

@@ -1,7 +1,7 @@
 // `npm run screenshots:dashboard` (not in CI): the admin dashboard's pictures
 // in docs/dashboard.md, docs/images/admin-desktop.png (1280 wide) and
 // docs/images/admin-phone.png (390 wide). Starts the probe application
-// (test/edge/probe: cap 2) under wrangler dev on a free loopback port with an
+// (test/edge/probe: cap 2) on the tests' local server on a free loopback port with an
 // ADMIN_SECRET, signs users in over a minute so the chart has a line, a few
 // sign-ins fail so their rates show, one user holds two sockets and is looked
 // up, one broadcast is sent; then the pictures, and everything stops.

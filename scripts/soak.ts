@@ -7,7 +7,7 @@
 // user signs in and size must be 2. Prints the server's and the client's memory.
 import { readdirSync, readFileSync } from "node:fs";
 import WebSocket from "ws";
-import { startLocalServer } from "../test/support/local-server.js";
+import { startWranglerDev } from "../test/support/local-server.js";
 import { adminGet, b64url, signInFrame, signOutFrame, sleep } from "../test/tcp/helpers.js";
 
 function arg(name: string, fallback: number): number {
@@ -43,7 +43,7 @@ function serverMemory(port: number): string {
   return mine.map((p) => `${p.name} ${(p.rss / 1024).toFixed(0)} MiB`).join(", ") || "(not found)";
 }
 
-const server = await startLocalServer({ ADMIN_SECRET: SECRET });
+const server = await startWranglerDev({ ADMIN_SECRET: SECRET });
 const base = server.url.replace(/^http:/, "ws:");
 const deadline = Date.now() + seconds * 1000;
 const tally = { opened: 0, signedIn: 0, capRefused: 0, closed: 0, cut: 0, refused: 0 };

@@ -1,4 +1,4 @@
-// The client against the real local server (wrangler dev, as `npm start`):
+// The client against the real local server (the seed's Worker in workerd, as `npm start` runs it):
 // the seed's replies through sign-in in the upgrade, the server's reconnect
 // instruction, the served script, resume with a ticket after every
 // socket was cut and after a restart, with no password in client memory;

@@ -1,5 +1,5 @@
 // Closes that complete (docs/limits.md#closes), over real TCP against
-// `wrangler dev`: an idle sockizy client (src/client, on `ws`) that the
+// the local server (test/support/local-server.ts): an idle sockizy client (src/client, on `ws`) that the
 // server closes gets the close frame at once and sees its TCP connection
 // end within 1 s, whichever way the server closes it: a kick (4003), a
 // replace-oldest (4001), an invalid packet (1003), a frame above

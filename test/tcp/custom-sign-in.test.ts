@@ -7,7 +7,7 @@
 // as anonymous: before, it was lost without a word. Now it is reported (an
 // `error` event naming it), the client learns the sign-in packet from the
 // instruction, and the next sign-in holds what follows it until the signed-in
-// socket opens, so it is delivered. Over TCP, against `wrangler dev`.
+// socket opens, so it is delivered. Over TCP, against the local server.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";

@@ -1,4 +1,4 @@
-// Flood control over real TCP (docs/floods.md): `wrangler dev` running the
+// Flood control over real TCP (docs/floods.md): the local server running the
 // seed with a frame that costs the object CPU time (test/tcp/floods-app/)
 // and the default buckets, plain `ws` clients. A socket that sends 2,000
 // such frames as fast as it can is closed with 1008 within its budget, and

@@ -1,5 +1,5 @@
 // The frame fuzzer over real TCP (test/tcp/fuzzer.ts): seeded mutated
-// frames against `wrangler dev` (20,000 in `npm run test:full`, fewer in
+// frames against the local server (20,000 in `npm run test:full`, fewer in
 // `npm test`: FUZZ_FRAMES, vitest.config.ts), each verdict as predicted, the
 // server answering throughout, then the seed scenario exact. Longer runs:
 // `npm run fuzz -- --frames 100000 [--seed N]`.

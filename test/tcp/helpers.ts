@@ -109,7 +109,7 @@ export class Client {
       ms,
       () =>
         `on ${this.name}; texts ${JSON.stringify(this.texts)}, binaries ${this.binaries.length}, close ${this.closeCode}` +
-        (this.closeCode === 1006 ? " (dropped: did wrangler dev reload? it watches src/)" : ""),
+        (this.closeCode === 1006 ? " (dropped: the connection ended without a close frame)" : ""),
     );
   }
 

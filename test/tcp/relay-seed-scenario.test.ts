@@ -1,7 +1,7 @@
 // The seed scenario (shared/seed/session-seed.md, spec section 5) as the
 // original sockizy client runs it: connect with no subprotocol, then sign
 // in with an ordinary frame. Every socket lands in a lobby and is bound by
-// relay (docs/sign-in.md#sign-in-by-relay). Over real TCP against `wrangler dev`,
+// relay (docs/sign-in.md#sign-in-by-relay). Over real TCP against the local server,
 // frames made by 2pack 1.0.0; test/tcp/seed-scenario.test.ts runs the same
 // scenario with sign-ins in the upgrade.
 import { describe, expect, it } from "vitest";

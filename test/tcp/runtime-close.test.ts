@@ -1,13 +1,15 @@
 // What the runtime does with the TCP connection of a hibernatable socket
 // the server closes (docs/limits.md#closes), shown with a minimal Worker
-// that has no sockizy-edge in it (test/tcp/runtime-close/) on `wrangler
-// dev`: the close frame leaves at once, but when the client has never sent
-// a frame on the connection, the runtime keeps the connection open until
-// the object is hibernated, ~10 s after its last request (longer while
-// requests keep coming). One frame from the client first, even a "#ping"
-// the runtime answers by itself, and the connection ends at once. Closes
-// made in a socket's own frame (1003, 1009, a flood's 1008) follow a frame
-// by definition. The sockizy client pings once as soon as it opens.
+// that has no sockizy-edge in it (test/tcp/runtime-close/) on the local
+// server, workerd through Miniflare (`wrangler dev`, with its proxy Worker
+// in front, shows the same): the close frame leaves at once, but when the
+// client has never sent a frame on the connection, the runtime keeps the
+// connection open until the object is hibernated, ~10 s after its last
+// request (longer while requests keep coming). One frame from the client
+// first, even a "#ping" the runtime answers by itself, and the connection
+// ends at once. Closes made in a socket's own frame (1003, 1009, a flood's
+// 1008) follow a frame by definition. The sockizy client pings once as soon
+// as it opens.
 import type { Socket } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type LocalServer, startLocalServer } from "../support/local-server.js";

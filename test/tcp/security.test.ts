@@ -1,4 +1,4 @@
-// docs/security.md#tested over real TCP: `wrangler dev` with ALLOWED_ORIGINS set,
+// docs/security.md#tested over real TCP: the local server with ALLOWED_ORIGINS set,
 // plain `ws` clients. A foreign Origin gets 403; a burst of 300 wrong
 // passwords for one login from one IP gets 429 with Retry-After after 10;
 // an admin kick frees the uid's slot at once (docs/limits.md: the kicked

@@ -1,5 +1,5 @@
 // The seed scenario (shared/seed/session-seed.md, spec section 5) over real
-// TCP: `wrangler dev` as `npm start` runs it, plain `ws` clients on
+// TCP: the seed's Worker in workerd (test/support/local-server.ts), plain `ws` clients on
 // 127.0.0.1, binary frames made by 2pack 1.0.0 (the original sockizy
 // serializer), and the admin API over HTTP. test/seed/seed.test.ts runs the
 // same scenario inside workerd with our codec.

@@ -1,4 +1,4 @@
-// The seed app on `wrangler dev` for one test file, with what the seed
+// The seed app on the local server (test/support/local-server.ts) for one test file, with what the seed
 // scenarios ask of it over HTTP: the registry's size and a uid's count.
 // Registers the file's hooks: the server starts before its tests, every
 // client a test opened is closed after it (and size is back to 0), and the

@@ -1,4 +1,4 @@
-// Session events over real TCP (docs/events.md): `wrangler dev` with
+// Session events over real TCP (docs/events.md): the local server with
 // SESSION_WEBHOOK_URL pointing at a receiver on 127.0.0.1. The seed
 // scenario gives exactly its online/offline events, signed as documented
 // (checked with the page's Node snippet), seq 1, 2, 3... per uid; a
@@ -56,7 +56,7 @@ const waitEvents = (uid: number, n: number, ms = 10_000) =>
     () => `: events of ${uid} were ${JSON.stringify(short(acknowledged(uid)))}`,
   );
 
-describe("session events from wrangler dev to a receiver on 127.0.0.1", () => {
+describe("session events from the local server to a receiver on 127.0.0.1", () => {
   it("the seed scenario gives exactly its events, signed as documented, seq 1, 2, 3... per uid", async () => {
     const u13 = await client("u13", inUpgrade("13"));
     await u13.waitText("USER.OK | 13 | 1", 2);

@@ -1,5 +1,5 @@
 // The admin dashboard (/admin, src/edge/admin/dashboard/) in Chromium,
-// against `wrangler dev` of the probe application (cap 2, so a user can hold
+// against the local server running the probe application (cap 2, so a user can hold
 // two sockets; its `session` handler answers `session <message>` on each
 // socket) with ADMIN_SECRET set, state in /dev/shm. The page is found by the
 // labels and names the issue gives its fields and buttons, so a renamed
@@ -183,7 +183,7 @@ describe("the admin dashboard in Chromium", { timeout: 60_000 }, () => {
 
   it("looks up a user signed in with two sockets, kicks one: the table and the sockets agree; Kick all takes the other", async () => {
     // Browser sockets: a Node `ws` client learns of a server's close only when the TCP
-    // connection ends, which `wrangler dev` leaves to the client after a close sent from an RPC.
+    // connection ends, which the runtime leaves to the client after a close sent from an RPC (docs/limits.md#closes).
     const sockets = await socketsPage();
     await sockets.open("first", "dot");
     await sockets.open("second", "dot");
