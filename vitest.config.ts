@@ -41,27 +41,29 @@ const chaos = (ops: string) => ({
 // Deadlines inside the tests say what is slow; these only stop a run that hangs.
 const MAX_WORKERS = FULL ? undefined : Math.max(3, availableParallelism() - 1);
 const LOADED_MACHINE = { testTimeout: 30_000, hookTimeout: 60_000 };
-// The probe application's files run each of their (up to MAX_WORKERS) runtimes through many files
-// instead of starting a runtime, a new workerd process, for each file (about 1 s of CPU each):
+// Runtimes shared by many files: each of the (up to MAX_WORKERS) runtimes of such a project runs
+// file after file instead of starting a runtime, a new workerd process, and importing every
+// module anew for each file (about 1.5 s of CPU a file):
 // https://developers.cloudflare.com/workers/testing/vitest-integration/isolation-and-concurrency/
-// So a file may find objects that earlier files of its runtime used: a probe test never relies
-// on storage starting empty (it asserts what it changed) and closes what it opened; shuffled
-// orders in one runtime pass (--maxWorkers=1 --sequence.shuffle.files). The seed's files keep a runtime each: the seed has two users (13 and 6), so every
-// file's objects are every other file's, and their alarms and stored state would meet.
+// So a file may find objects that earlier files of its runtime used: such a test never relies on
+// storage starting empty (it asserts what it changed: counters as differences, seq and epochs
+// from the object's storage), closes what it opened, and restores what it changed; shuffled
+// orders in one runtime pass (--maxWorkers=1 --sequence.shuffle.files).
 const SHARED_RUNTIME = { isolate: false };
 /**
- * The seed's workerd files that touch no Durable Object (options, pure parts, the Worker's own
- * page): they share runtimes too (project "workers-units"), as no stored state can meet them.
+ * The seed's workerd files that keep a runtime each (project workers-own-runtime): they drive
+ * the audit's alarm, resets and the stored session events of users 13 and 6 (the seed's only
+ * users), which another file's leftovers (an alarm armed, an event in delivery) would change.
  */
-const SEED_UNIT_FILES = [
-  "test/edge/admin/dashboard-page.test.ts",
-  "test/edge/app/edge-options.test.ts",
-  "test/edge/events/sinks.test.ts",
-  "test/edge/floods/options.test.ts",
-  "test/edge/registry/fan-out.test.ts",
-  "test/edge/registry/push-budget.test.ts",
-  "test/edge/registry/recent-scrape.test.ts",
-  "test/edge/registry/size-tree.test.ts",
+const SEED_OWN_RUNTIME_FILES = [
+  "test/edge/chaos/chaos.test.ts",
+  "test/edge/events/delivery.test.ts",
+  "test/edge/events/transitions.test.ts",
+  "test/edge/host/dead-holder.test.ts",
+  "test/edge/host/hibernation.test.ts",
+  "test/edge/host/liveness.test.ts",
+  "test/edge/relay/relay.test.ts",
+  "test/edge/admin/sessions.test.ts",
 ];
 
 // The webhook receiver of the workers project (test/edge/events/receiver-worker.js): the
@@ -79,6 +81,24 @@ const SESSION_RECEIVER = {
   outboundService: "session-receiver",
   serviceBindings: { RECEIVER: "session-receiver" },
 };
+
+/** The seed application in workerd, with the webhook sink to the receiver (docs/events.md). */
+const seedApp = () =>
+  cloudflareTest({
+    wrangler: { configPath: "./wrangler.toml" },
+    miniflare: {
+      bindings: {
+        ADMIN_SECRET: "test-admin-secret",
+        TICKET_SECRET: "test-ticket-secret",
+        // Session events on (docs/events.md): every seed test runs with the webhook sink,
+        // delivered to the receiver below (the probe project has no sink).
+        ...WEBHOOK,
+        ...chaos(CHAOS_OPS.seed),
+        SOCKIZY_TEST_TIER: FULL ? "full" : "quick",
+      },
+      ...SESSION_RECEIVER,
+    },
+  });
 
 export default defineConfig({
   test: {
@@ -114,28 +134,17 @@ export default defineConfig({
           // docs/limits.md#closes, not a behaviour of the product: the full tier runs it.
           exclude: FULL ? [] : ["test/tcp/runtime-close.test.ts"],
           environment: "node",
+          // Each of the (up to MAX_WORKERS) Node processes runs many files rather than one process
+          // per file: a third of this project's CPU was starting processes and importing modules
+          // (Miniflare among them) anew. Files restore what they stub (timers, globals) and stop
+          // what they start; shuffled orders in one process pass (--sequence.shuffle.files).
+          isolate: false,
           env: { SOCKIZY_TEST_TIER: FULL ? "full" : "quick", FUZZ_FRAMES: process.env.FUZZ_FRAMES || FUZZ_FRAMES },
           ...LOADED_MACHINE,
         },
       },
       {
-        plugins: [
-          cloudflareTest({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: {
-                ADMIN_SECRET: "test-admin-secret",
-                TICKET_SECRET: "test-ticket-secret",
-                // Session events on (docs/events.md): every test of this project runs with the
-                // webhook sink, delivered to the receiver below (the probe project has no sink).
-                ...WEBHOOK,
-                ...chaos(CHAOS_OPS.seed),
-                SOCKIZY_TEST_TIER: FULL ? "full" : "quick",
-              },
-              ...SESSION_RECEIVER,
-            },
-          }),
-        ],
+        plugins: [seedApp()],
         test: {
           name: "workers",
           include: ["test/edge/**/*.test.ts", "test/seed/**/*.test.ts"],
@@ -143,19 +152,15 @@ export default defineConfig({
             "test/edge/probe/**",
             "test/edge/admin/dashboard/**",
             "test/edge/events/queue/**",
-            ...SEED_UNIT_FILES,
+            ...SEED_OWN_RUNTIME_FILES,
           ],
           ...LOADED_MACHINE,
+          ...SHARED_RUNTIME,
         },
       },
       {
-        plugins: [
-          cloudflareTest({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { ADMIN_SECRET: "test-admin-secret", TICKET_SECRET: "test-ticket-secret" } },
-          }),
-        ],
-        test: { name: "workers-units", include: SEED_UNIT_FILES, ...LOADED_MACHINE, ...SHARED_RUNTIME },
+        plugins: [seedApp()],
+        test: { name: "workers-own-runtime", include: SEED_OWN_RUNTIME_FILES, ...LOADED_MACHINE },
       },
       {
         // The seed application with the Queue sink (docs/events.md#sinks): session events go to
