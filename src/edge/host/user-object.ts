@@ -176,9 +176,11 @@ export function userObjectClass(app: App) {
       const taken = this.takeSeat(uid, socket.id, () => socket.setUid(uid));
       if ("refused" in taken) {
         return async () => {
-          await this.reply(socket, taken.refused);
-          // Left unbound here, it still counts in the metrics (an in-band refusal changed nothing it reports).
+          // Left unbound here, it still counts in the metrics, and it may be this object's first
+          // local socket, which makes it a target of broadcasts: the shard hears before the reply,
+          // so a broadcast sent after the reply reaches it. (An in-band refusal changed nothing it reports.)
           if (!inBand) await this.syncRegistry();
+          await this.reply(socket, taken.refused);
         };
       }
       await this.tickets.send(this.view(socket.ws));
