@@ -237,9 +237,10 @@ export abstract class SocketHost extends DurableObject<Env> implements SocketOwn
     }
   }
 
-  protected async reply(socket: ServerSocket, outcome: SignInOutcome): Promise<void> {
-    // "ok" is counted by the user object before its registry report, which hands it on.
-    if (outcome.kind !== "ok") await this.counters.outcome(outcome.kind);
+  protected async reply(socket: ServerSocket, outcome: SignInOutcome, counted = false): Promise<void> {
+    // "ok" is counted by the user object before its registry report, which hands it on (and so
+    // is a cap refusal that reports its socket before the reply: `counted`).
+    if (outcome.kind !== "ok" && !counted) await this.counters.outcome(outcome.kind);
     try {
       await this.app.signIn.reply(socket, outcome as never, this.io);
     } catch (e) {

@@ -179,8 +179,9 @@ export function userObjectClass(app: App) {
           // Left unbound here, it still counts in the metrics, and it may be this object's first
           // local socket, which makes it a target of broadcasts: the shard hears before the reply,
           // so a broadcast sent after the reply reaches it. (An in-band refusal changed nothing it reports.)
+          await this.counters.outcome(taken.refused.kind); // handed on with that report
           if (!inBand) await this.syncRegistry();
-          await this.reply(socket, taken.refused);
+          await this.reply(socket, taken.refused, true);
         };
       }
       await this.tickets.send(this.view(socket.ws));
