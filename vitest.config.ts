@@ -61,9 +61,6 @@ const SEED_OWN_RUNTIME_FILES = [
   "test/edge/events/transitions.test.ts",
   "test/edge/host/dead-holder.test.ts",
   "test/edge/host/hibernation.test.ts",
-  "test/edge/host/liveness.test.ts",
-  "test/edge/relay/relay.test.ts",
-  "test/edge/admin/sessions.test.ts",
 ];
 
 // The webhook receiver of the workers project (test/edge/events/receiver-worker.js): the
