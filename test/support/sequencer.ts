@@ -31,14 +31,6 @@ const LONGEST = [
   "test/edge/events/delivery.test.ts",
   "test/tcp/floods.test.ts",
   "test/edge/probe/fan-out-tree.test.ts",
-  // Short, but each starts a runtime of its own (vitest.config.ts): started before the short
-  // files that share one, so no runtime starts at the end of the run.
-  "test/edge/events/transitions.test.ts",
-  "test/edge/host/hibernation.test.ts",
-  "test/edge/host/dead-holder.test.ts",
-  "test/edge/events/queue/queue.test.ts",
-  "test/edge/probe/session-events.test.ts",
-  "test/edge/probe/floods.test.ts",
 ];
 
 export class LongestFirst extends BaseSequencer {
