@@ -16,8 +16,12 @@ export function findReachable(root: unknown, needles: { text: string; bytes: Uin
     if (value === null || typeof value !== "object" || seen.has(value)) continue;
     seen.add(value);
     if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) {
-      const bytes =
-        value instanceof Uint8Array ? value : new Uint8Array(ArrayBuffer.isView(value) ? value.buffer : value);
+      // A view's own bytes, not its whole backing store: Node's Buffers share 8 KiB pool slabs, so
+      // a buffer `ws` keeps (its inflater's output) sits in a slab that may still hold bytes of an
+      // unrelated, finished allocation (the frame `ws` copied to send), which the client does not keep.
+      const bytes = ArrayBuffer.isView(value)
+        ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+        : new Uint8Array(value);
       if (containsBytes(bytes, needles.bytes)) found.push(path);
       continue;
     }
