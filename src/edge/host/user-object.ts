@@ -175,13 +175,15 @@ export function userObjectClass(app: App) {
       if (socket.attachment.gone) return async () => {}; // closed while a probe was awaited: stays unbound
       const taken = this.takeSeat(uid, socket.id, () => socket.setUid(uid));
       if ("refused" in taken) {
+        // Left unbound here, it counts in the metrics (an in-band refusal changed nothing reported); as the
+        // object's first local socket it makes it a broadcast target: reported before the reply, then.
+        const report = inBand ? async () => {} : () => this.syncRegistry();
+        const first = this.live().length === 1;
         return async () => {
-          // Left unbound here, it still counts in the metrics, and it may be this object's first
-          // local socket, which makes it a target of broadcasts: the shard hears before the reply,
-          // so a broadcast sent after the reply reaches it. (An in-band refusal changed nothing it reports.)
-          await this.counters.outcome(taken.refused.kind); // handed on with that report
-          if (!inBand) await this.syncRegistry();
+          await this.counters.outcome(taken.refused.kind); // handed on with the report
+          if (first) await report();
           await this.reply(socket, taken.refused, true);
+          if (!first) await report();
         };
       }
       await this.tickets.send(this.view(socket.ws));

@@ -233,6 +233,37 @@ describe("broadcasts", () => {
     for (const c of [fromLobby, from6, local]) expect(times(c, "hello all")).toBe(1);
   });
 
+  it("reach a socket the cap refused, sent right after its refusal, though its registry call is slow", async () => {
+    const relayed = await plain();
+    relayed.send(signInFrame("D", "13"));
+    await relayed.waitText("USER.OK | 13 | 1");
+    // User 13's object holds no local socket: the refused one below is its first, which makes it a
+    // target of broadcasts. Its registry calls take 300 ms until the test ends.
+    let slowed = () => {};
+    await runInDurableObject(user("13"), (instance: unknown) => {
+      const host = instance as { registry: { setUser: (...args: unknown[]) => Promise<number> } };
+      const real = host.registry;
+      host.registry = {
+        ...real,
+        setUser: async (...args: unknown[]) => {
+          await new Promise((r) => setTimeout(r, 300));
+          return real.setUser(...args);
+        },
+      } as typeof real;
+      slowed = () => {
+        host.registry = real;
+      };
+    });
+    try {
+      const refused = await connect({ signIn: ["D", "13"] });
+      await refused.waitText("USER.MAX.CONN | 1 | 1");
+      expect(await adminPost("/admin/text", { text: "after the refusal" })).toHaveProperty("status", 200);
+      await refused.waitText("after the refusal", 2_000);
+    } finally {
+      slowed();
+    }
+  });
+
   it("reach a user whose only socket is relayed with a session event to every uid", async () => {
     // User 13's object holds no socket of its own: its shard has a session but no online object.
     const relayed = await plain();
