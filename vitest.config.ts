@@ -51,9 +51,10 @@ const LOADED_MACHINE = { testTimeout: 30_000, hookTimeout: 60_000 };
 // orders in one runtime pass (--maxWorkers=1 --sequence.shuffle.files).
 const SHARED_RUNTIME = { isolate: false };
 /**
- * The seed's workerd files that keep a runtime each (project workers-own-runtime): they drive
- * the audit's alarm, resets and the stored session events of users 13 and 6 (the seed's only
- * users), which another file's leftovers (an alarm armed, an event in delivery) would change.
+ * The seed's workerd files that keep a runtime each (project workers-own-runtime): they run the
+ * audit's alarm (runDurableObjectAlarm), resets and the stored session events of users 13 and 6
+ * (the seed's only users), which another file's leftovers (an alarm armed or already run, an
+ * event in delivery) would change.
  */
 const SEED_OWN_RUNTIME_FILES = [
   "test/edge/chaos/chaos.test.ts",
@@ -61,6 +62,8 @@ const SEED_OWN_RUNTIME_FILES = [
   "test/edge/events/transitions.test.ts",
   "test/edge/host/dead-holder.test.ts",
   "test/edge/host/hibernation.test.ts",
+  "test/edge/host/liveness.test.ts",
+  "test/edge/relay/relay.test.ts",
 ];
 
 // The webhook receiver of the workers project (test/edge/events/receiver-worker.js): the
