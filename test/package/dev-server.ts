@@ -35,8 +35,27 @@ export async function startDevServer(
   cwd: string,
   state: string,
   timeoutMs = 60_000,
-  { extra = [], port }: { extra?: string[]; port?: number } = {},
-) {
+  options: { extra?: string[]; port?: number } = {},
+): Promise<DevServer> {
+  // A free port may be taken between freePort() and wrangler's bind (other tests start servers at
+  // the same time): a start that failed on that alone is tried again on other ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(wrangler, cwd, state, timeoutMs, options);
+    } catch (e) {
+      const taken = e instanceof Error && e.message.includes("Address already in use");
+      if (!taken || options.port !== undefined || attempt === 3) throw e;
+    }
+  }
+}
+
+async function startOnce(
+  wrangler: string,
+  cwd: string,
+  state: string,
+  timeoutMs: number,
+  { extra = [], port }: { extra?: string[]; port?: number },
+): Promise<DevServer> {
   port ??= await freePort();
   const inspector = String(await freePort());
   const args = ["dev", ...extra, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", inspector];
