@@ -9,7 +9,7 @@
 import { availableParallelism } from "node:os";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { LongestFirst } from "./test/support/sequencer.js";
+import { ByProjectLongestFirst } from "./test/support/sequencer.js";
 
 // Two tiers of one suite. `npm test` is the quick tier: every file, with
 // shorter chaos and fuzz runs. `npm run test:full` (SOCKIZY_TEST_TIER=full)
@@ -34,7 +34,8 @@ const chaos = (ops: string) => ({
 // The quick tier runs three files at a time even on 2 cores (vitest's
 // default there is one): a file spends much of its time waiting (on its
 // server, Chromium, a deadline it proves) while the other uses the idle core.
-// The longest files start first (LongestFirst). The full tier keeps vitest's
+// Each project's files are queued together, longest first (ByProjectLongestFirst:
+// a shared runtime goes on to a next file only of its own project). The full tier keeps vitest's
 // default: its 2,000-op chaos runs take minutes on a 2-core machine and have
 // one deadline for the run (180 s), set for a file that has the machine to
 // itself. A test that takes 2 s alone may take 10 on a loaded 2-core machine.
@@ -104,7 +105,7 @@ export default defineConfig({
   test: {
     reporters: ["default", "./test/support/summary-reporter.ts"],
     maxWorkers: MAX_WORKERS,
-    sequence: { sequencer: LongestFirst },
+    sequence: { sequencer: ByProjectLongestFirst },
     projects: [
       {
         test: {
