@@ -51,6 +51,8 @@ const LOADED_MACHINE = { testTimeout: 30_000, hookTimeout: 60_000 };
 // from the object's storage), closes what it opened, and restores what it changed; shuffled
 // orders in one runtime pass (--maxWorkers=1 --sequence.shuffle.files).
 const SHARED_RUNTIME = { isolate: false };
+/** Skips a round trip to the vitest process on every call into an object (see the file). */
+const WORKERD_RESOLVE_CACHE = "./test/support/workerd-resolve-cache.ts";
 /**
  * The seed's workerd files that keep a runtime each (project workers-own-runtime): they run the
  * audit's alarm (runDurableObjectAlarm), resets and the stored session events of users 13 and 6
@@ -148,6 +150,7 @@ export default defineConfig({
         plugins: [seedApp()],
         test: {
           name: "workers",
+          setupFiles: [WORKERD_RESOLVE_CACHE],
           include: ["test/edge/**/*.test.ts", "test/seed/**/*.test.ts"],
           exclude: [
             "test/edge/probe/**",
@@ -161,7 +164,11 @@ export default defineConfig({
       },
       {
         plugins: [seedApp()],
-        test: { name: "workers-own-runtime", include: SEED_OWN_RUNTIME_FILES, ...LOADED_MACHINE },
+        test: {
+          name: "workers-own-runtime",
+          include: SEED_OWN_RUNTIME_FILES,
+          ...LOADED_MACHINE,
+        },
       },
       {
         // The seed application with the Queue sink (docs/events.md#sinks): session events go to
@@ -182,7 +189,12 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: "workers-queue", include: ["test/edge/events/queue/*.test.ts"], ...LOADED_MACHINE },
+        test: {
+          name: "workers-queue",
+          include: ["test/edge/events/queue/*.test.ts"],
+          setupFiles: [WORKERD_RESOLVE_CACHE],
+          ...LOADED_MACHINE,
+        },
       },
       {
         // The probe application: session events in text, cap 2, replace-oldest, no admin secret.
@@ -195,6 +207,7 @@ export default defineConfig({
         test: {
           name: "workers-probe",
           include: ["test/edge/probe/*.test.ts"],
+          setupFiles: [WORKERD_RESOLVE_CACHE],
           exclude: ["test/edge/probe/chaos.test.ts"],
           ...LOADED_MACHINE,
           ...SHARED_RUNTIME,
@@ -212,7 +225,11 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: "workers-probe-events", include: ["test/edge/probe/chaos.test.ts"], ...LOADED_MACHINE },
+        test: {
+          name: "workers-probe-events",
+          include: ["test/edge/probe/chaos.test.ts"],
+          ...LOADED_MACHINE,
+        },
       },
     ],
   },

@@ -71,8 +71,8 @@ describe("size below the global object's push budget", () => {
 describe("size above the global object's push budget", () => {
   it("holds the global object to its budget, and an answer misses no change older than the promise", async () => {
     // The budget scaled down so that a loaded 2-core machine passes it: sizeFlushMs 8,000 is 8
-    // pushes a second (after a burst of 64). 8 shards sign in new users back to back for RUN_MS, and
-    // on until pushes were held back. Only sign-ins, so `size` only grows: an answer must count
+    // pushes a second (after a burst of 64). 8 shards sign in new users, 40 a second each (40 times
+    // the budget), for RUN_MS, and on until pushes were held back. Only sign-ins, so `size` only grows: an answer must count
     // every change that completed 2 x the longest wait for a slot (plus calls) before it was
     // asked, and never more than were made. With 8 children pushing the longest wait is 8 slots
     // (1 s); the promise for SIZE_FAN_IN children is sizeFlushMs. (The budget's exact bound on
@@ -103,6 +103,9 @@ describe("size above the global object's push budget", () => {
         shards.map(async (n) => {
           const users = usersOf(n, 2_000, `above-${n}-`);
           for (let i = 0; going(); i++) {
+            // Paced: far above the budget, and not so fast that the test's own calls saturate the
+            // runtime the objects share (which would delay answers, not the objects' pushes).
+            await sleep(Math.max(0, start + (i * 1000) / SIGN_INS_PER_SHARD_PER_SECOND - Date.now()));
             const uid = users[i] as string;
             signedIn.set(uid, n);
             const asked = Date.now();
@@ -138,5 +141,7 @@ describe("size above the global object's push budget", () => {
 
 /** Calls and alarms on a loaded 2-core machine take a while: the allowance for them. */
 const SLACK_MS = 750;
+/** The load above the budget: sign-ins a second on each of its 8 shards (the budget is 8 pushes a second in all). */
+const SIGN_INS_PER_SHARD_PER_SECOND = 40;
 /** How long the load above the budget lasts at least (it saturates the machine). */
 const RUN_MS = (env as unknown as Record<string, unknown>).SOCKIZY_TEST_TIER === "full" ? 5_000 : 2_500;
