@@ -36,28 +36,24 @@ const GROUPS: { project: string; longest: string[] }[] = [
   // Projects whose runners go from file to file (isolate: false).
   {
     project: "node",
+    // Files that mostly wait (on timers, Chromium, a server) alternate with files that compute,
+    // so that three at a time keep both cores busy.
     longest: [
       "test/edge/admin/dashboard/dashboard.test.ts", // Chromium and a server, mostly waiting
       "test/client/browser.test.ts",
-      "test/tcp/dead-holder.test.ts", // three probe times (3 s each) and more
-      "test/tcp/session-events.test.ts", // a receiver failing 30 s in npm run test:full
-      "test/tcp/runtime-close.test.ts", // the runtime's ~10 s linger, waited out (full tier)
       "test/protocol/mutation.test.ts",
-      "test/tcp/close-timing.test.ts",
+      "test/tcp/dead-holder.test.ts", // three probe times (3 s each) and more
       "test/docs/scale-model.test.ts",
+      "test/tcp/session-events.test.ts", // a receiver failing 30 s in npm run test:full
+      "test/tcp/fuzz.test.ts",
+      "test/tcp/close-timing.test.ts",
+      "test/protocol/differential.test.ts",
+      "test/tcp/runtime-close.test.ts", // the runtime's ~10 s linger, waited out (full tier)
       "test/tcp/floods.test.ts",
       "test/client/live.test.ts",
     ],
   },
-  {
-    project: "workers",
-    longest: [
-      "test/edge/limits/limits.test.ts",
-      "test/edge/floods/frames.test.ts",
-      "test/edge/host/cap-race.test.ts",
-      "test/seed/size-under-churn.test.ts",
-    ],
-  },
+  // The probe's files before the seed's: the seed's many short files end the run.
   {
     project: "workers-probe",
     longest: [
@@ -65,6 +61,15 @@ const GROUPS: { project: string; longest: string[] }[] = [
       "test/edge/probe/scale.test.ts",
       "test/edge/probe/fan-out-tree.test.ts",
       "test/edge/probe/size-groups.test.ts",
+    ],
+  },
+  {
+    project: "workers",
+    longest: [
+      "test/edge/floods/frames.test.ts",
+      "test/edge/limits/limits.test.ts",
+      "test/seed/size-under-churn.test.ts",
+      "test/edge/host/cap-race.test.ts",
     ],
   },
 ];
