@@ -22,7 +22,7 @@ export interface EventHost {
   count(name: string, by: number): void;
   /** Hands the counters and the outbox's backlog to the uid's registry shard (docs/events.md#metrics). */
   report(failingSince: number | null): Promise<void>;
-  /** When the audit is due if it were armed now: `auditMs` from now while the object holds sockets, else null. */
+  /** When the audit is due if it were armed now: `auditMs` from now while the object holds sockets or the registry may count it, else null. */
   auditTime(): number | null;
 }
 

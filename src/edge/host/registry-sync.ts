@@ -55,6 +55,9 @@ export interface Reporter {
   report(where: number, state: UserState): Promise<number | undefined>;
 }
 
+/** What an object that holds no socket reports. */
+const NOTHING_HELD: UserState = { session: false, online: false, bound: 0, sockets: 0 };
+
 export class RegistrySync {
   /**
    * What storage's "reg" holds, read once per wake (undefined: not read yet;
@@ -72,6 +75,19 @@ export class RegistrySync {
   /** What storage's "reg" held at the wake, when the object read it with its other facts. */
   seed(told: Told | undefined): void {
     this.told ??= told ?? null;
+  }
+
+  /**
+   * Whether the registry may count this object as holding something: what
+   * it was last told says so, or that is unknown (never told, or a call
+   * failed). Then a wake that is not the audit's keeps the audit even when
+   * the object holds nothing now: a reset that dropped its sockets without
+   * close events left the registry counting them, and only the audit tells
+   * it (docs/architecture.md#no-ghost-sessions).
+   */
+  mayBeCounted(): boolean {
+    if (!this.told) return true;
+    return this.told.said !== JSON.stringify(this.reporter.reported(NOTHING_HELD));
   }
 
   /**

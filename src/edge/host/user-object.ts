@@ -67,7 +67,7 @@ export function userObjectClass(app: App) {
         held: () => this.holders().length + this.members.count(),
         count: (name, by) => this.counters.count(name, by),
         report: (since) => this.reports.events(this.facts.uid as Uid, this.registryTarget(), since),
-        auditTime: () => (this.holding().online || this.holding().session ? Date.now() + app.auditMs : null),
+        auditTime: () => (this.holding().online || this.registrySync.mayBeCounted() ? Date.now() + app.auditMs : null),
       });
     }
 

@@ -80,6 +80,26 @@ describe("no ghost sessions", () => {
     await b.waitText("USER.OK | 13 | 1");
   });
 
+  it("drops the uid from size after a reset that came while an event's delivery was due: that wake keeps the audit", async () => {
+    const a = await connect({ signIn: ["D", "13"] });
+    await a.waitText("USER.OK | 13 | 1");
+    // The state a sign-in leaves when the outbox's alarm (its online event's delivery, due at
+    // once) came before the audit's, so the sync armed none of its own: the alarm is the outbox's
+    // and due. (Set here, with the alarm itself a minute off so that the runtime does not run it
+    // first: that race is what this test pins down.)
+    await runInDurableObject(user("13"), async (_instance, state) => {
+      const due = Date.now() - 1;
+      await state.storage.setAlarm(Date.now() + 60_000);
+      state.storage.sql.exec("UPDATE session_outbox_state SET armed_at = ?, audit_at = NULL", due);
+    });
+    await evictDurableObject(user("13"), { webSockets: "close" });
+    // The outbox's wake: it delivers, and keeps the audit, as the registry still counts 13.
+    expect(await runDurableObjectAlarm(user("13"))).toBe(true);
+    expect(await runDurableObjectAlarm(user("13"))).toBe(true);
+    await waitSize(0);
+    expect(await runDurableObjectAlarm(user("13"))).toBe(false);
+  });
+
   it("recovers size when the registry call of a close failed: the audit says it again", async () => {
     const a = await connect({ signIn: ["D", "13"] });
     await a.waitText("USER.OK | 13 | 1");
