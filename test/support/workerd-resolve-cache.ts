@@ -10,9 +10,10 @@
 // Within one `vitest run` no file changes, so the first answer for an id holds.
 //
 // The seed's own-runtime files and the probe's chaos run without it: they run a user object's
-// alarm by hand (runDurableObjectAlarm) right after a sign-in and expect the audit, and with calls
-// this much faster the alarm the outbox set for an event's delivery can already be due then, which
-// makes that wake the outbox's (src/edge/events/alarm-share.ts), not the audit's.
+// alarm by hand (runDurableObjectAlarm) right after a sign-in or a reset and expect the audit at
+// once, and with calls this much faster the alarm the outbox set for an event's delivery is often
+// still due then, which makes that wake the outbox's (src/edge/events/alarm-share.ts); the audit
+// comes at the next one. Those tests would have to wait for the delivery first.
 //
 // It reaches into vitest's module runner (`vitestOptions.transport`, not a public API): when that
 // is not there, it changes nothing and each import asks again, as before.
