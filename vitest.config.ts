@@ -168,6 +168,7 @@ export default defineConfig({
         test: {
           name: "workers-own-runtime",
           include: SEED_OWN_RUNTIME_FILES,
+          setupFiles: [WORKERD_RESOLVE_CACHE],
           ...LOADED_MACHINE,
         },
       },
@@ -229,6 +230,7 @@ export default defineConfig({
         test: {
           name: "workers-probe-events",
           include: ["test/edge/probe/chaos.test.ts"],
+          setupFiles: [WORKERD_RESOLVE_CACHE],
           ...LOADED_MACHINE,
         },
       },

@@ -1,7 +1,7 @@
 // Drives the Worker from inside workerd: WebSocket clients with a message
 // queue, and the seed's frames made with our codec (the over-TCP test makes
 // them with 2pack instead).
-import { SELF } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { Env } from "../../src/edge/rpc/env.js";
 import { decodeControl, PING, PONG, SUBPROTOCOL, toBase64Url } from "../../src/protocol/control.js";
@@ -185,6 +185,35 @@ export const userObject = (uid: string) => {
   const { USERS } = env as unknown as Env;
   return USERS.get(USERS.idFromName(uid));
 };
+
+/**
+ * Whether the object's next wake is the outbox's (an event's delivery or a grace's end due):
+ * such a wake delivers and keeps the audit for later (src/edge/events/alarm-share.ts). False for
+ * an object with no outbox (a lobby, a registry object, a user with no event yet).
+ */
+async function outboxWakeDue(stub: DurableObjectStub): Promise<boolean> {
+  return runInDurableObject(stub, (_instance, state) => {
+    const sql = state.storage.sql;
+    if (sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'session_outbox_state'").toArray().length === 0)
+      return false;
+    const row = sql.exec("SELECT audit_at, armed_at FROM session_outbox_state").toArray()[0];
+    if (!row) return false;
+    const now = Date.now();
+    const auditDue =
+      row.audit_at !== null ? Number(row.audit_at) <= now : row.armed_at === null || Number(row.armed_at) > now;
+    return !auditDue;
+  });
+}
+
+/**
+ * Runs the object's alarm as its audit: when the next wake is the outbox's (a delivery due right
+ * after a sign-in, which the runtime runs by itself within milliseconds), that wake is run first,
+ * as the runtime would have. Resolves to whether the last run found an alarm (runDurableObjectAlarm).
+ */
+export async function runAudit(stub: DurableObjectStub): Promise<boolean> {
+  for (let i = 0; i < 3 && (await outboxWakeDue(stub)); i++) await runDurableObjectAlarm(stub);
+  return runDurableObjectAlarm(stub);
+}
 
 export async function adminGet(path: string): Promise<unknown> {
   const res = await SELF.fetch(`http://edge.test${path}`, { headers: { Authorization: `Bearer ${ADMIN_SECRET}` } });

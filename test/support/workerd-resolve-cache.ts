@@ -1,4 +1,4 @@
-// A setup file of the workerd projects workers, workers-probe and workers-queue (vitest.config.ts):
+// A setup file of every workerd project (vitest.config.ts):
 // remembers the module runner's answers to "resolve this module id" for the rest of the run.
 //
 // Why: @cloudflare/vitest-plugin reaches the application's Worker and objects through wrappers
@@ -9,11 +9,11 @@
 // they were a third of the vitest process's CPU (compressing and serialising them, resolving).
 // Within one `vitest run` no file changes, so the first answer for an id holds.
 //
-// The seed's own-runtime files and the probe's chaos run without it: they run a user object's
-// alarm by hand (runDurableObjectAlarm) right after a sign-in or a reset and expect the audit at
-// once, and with calls this much faster the alarm the outbox set for an event's delivery is often
-// still due then, which makes that wake the outbox's (src/edge/events/alarm-share.ts); the audit
-// comes at the next one. Those tests would have to wait for the delivery first.
+// With calls this much faster, a test that runs a user object's alarm by hand right after a
+// sign-in can find the alarm the outbox set for an event's delivery still due (the runtime runs
+// it by itself a few milliseconds later): that wake is the outbox's and keeps the audit for later
+// (src/edge/events/alarm-share.ts). Tests that mean the audit run it with runAudit
+// (test/edge/helpers.ts), which runs such a wake first.
 //
 // It reaches into vitest's module runner (`vitestOptions.transport`, not a public API): when that
 // is not there, it changes nothing and each import asks again, as before.

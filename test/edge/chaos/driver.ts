@@ -1,13 +1,13 @@
 // Performs ops on the real system inside workerd and collects what each
 // client received since the last op, so the checker can compare it with the
 // model. Platform ops (hibernate, evict, reset) are the same for every app.
-import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { shardOf } from "../../../src/edge/registry/shards.js";
 import type { Env } from "../../../src/edge/rpc/env.js";
 import { GLOBAL_NAME, lobbyStub, shardName, userStub } from "../../../src/edge/rpc/names.js";
 import { PING, PONG } from "../../../src/protocol/control.js";
-import type { TestClient } from "../helpers.js";
+import { runAudit, type TestClient } from "../helpers.js";
 import type { Received } from "./expect.js";
 import type { Holder, Uid } from "./model.js";
 import type { Wire } from "./wire.js";
@@ -165,9 +165,9 @@ export class Driver {
     for (const { stub, wake } of targets) {
       await wake();
       await evictDurableObject(stub, { webSockets: "close" });
-      await runDurableObjectAlarm(stub);
+      await runAudit(stub);
     }
-    for (const uid of members) await runDurableObjectAlarm(userObject(uid));
+    for (const uid of members) await runAudit(userObject(uid));
   }
 
   /** What each tracked client received since it was last checked. */

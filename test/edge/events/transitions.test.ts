@@ -3,11 +3,20 @@
 // the upgrade, in-band, relay and resume sign-ins; sign-out, close, clear,
 // kick (all, and one socket by id), the audit's reaping, a reset; and the
 // changes that are neither (a refused sign-in, a second socket, replace-oldest).
-import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { SessionInfo } from "../../../src/edge/sockets/socket.js";
 import { decodeControl } from "../../../src/protocol/control.js";
-import { adminGet, adminPost, closeOpenClients, connect, signInFrame, signOutFrame, waitSize } from "../helpers.js";
+import {
+  adminGet,
+  adminPost,
+  closeOpenClients,
+  connect,
+  runAudit,
+  signInFrame,
+  signOutFrame,
+  waitSize,
+} from "../helpers.js";
 import { acknowledged, control, short, user, waitEvents, withSeedApp } from "./helpers.js";
 
 beforeEach(() => control({ reset: true }));
@@ -136,7 +145,7 @@ describe("online and offline, whichever path", () => {
   it("a dead holder reaped by the audit, and one reaped by a sign-in the cap would refuse", async () => {
     await signedIn("13");
     await ageSockets("13");
-    await runDurableObjectAlarm(user("13"));
+    await runAudit(user("13"));
     expect(short(await waitEvents(13, (e) => e.length === 2))).toEqual(["online 1", "offline:reaped 0"]);
     await signedIn("6");
     await ageSockets("6");
@@ -148,7 +157,7 @@ describe("online and offline, whichever path", () => {
     await signedIn("13");
     await waitEvents(13, (e) => e.length === 1);
     await evictDurableObject(user("13"), { webSockets: "close" });
-    expect(await runDurableObjectAlarm(user("13"))).toBe(true);
+    expect(await runAudit(user("13"))).toBe(true);
     expect(short(await waitEvents(13, (e) => e.length === 2))).toEqual(["online 1", "offline:reaped 0"]);
     await signedIn("6");
     await waitEvents(6, (e) => e.length === 1);

@@ -2,9 +2,9 @@
 // whose heartbeat stopped (or never started) gives up its slot to the next
 // sign-in the cap would refuse, and to the audit. Time is moved by ageing
 // the socket's accept time in its attachment, as heartbeatTimeoutMs passing would.
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { adminGet, closeOpenClients, connect, upgrade, userObject, waitSize } from "../helpers.js";
+import { adminGet, closeOpenClients, connect, runAudit, upgrade, userObject, waitSize } from "../helpers.js";
 
 const user = userObject;
 
@@ -70,11 +70,11 @@ describe("a sockizy client that says its ping interval (?hb=)", () => {
     const slow = await connect({ signIn: ["D", "13"], hb: "60" });
     await slow.waitText("USER.OK | 13 | 1");
     await age("13", 100_000); // past heartbeatTimeoutMs (45 s), within 2 x 60 s
-    expect(await runDurableObjectAlarm(user("13"))).toBe(true);
+    expect(await runAudit(user("13"))).toBe(true);
     expect(await adminGet("/admin/count?uid=13")).toEqual({ uid: "13", count: 1 });
     expect(slow.closeCode).toBeUndefined();
     await age("13", 30_000); // 130 s: past 2 x 60 s
-    expect(await runDurableObjectAlarm(user("13"))).toBe(true);
+    expect(await runAudit(user("13"))).toBe(true);
     expect(await slow.closed).toBe(1001);
   });
 
@@ -94,7 +94,7 @@ describe("the audit", () => {
     await dead.waitText("USER.OK | 13 | 1");
     expect(await adminGet("/admin/size")).toEqual({ size: 1 });
     await age("13", 60_000);
-    expect(await runDurableObjectAlarm(user("13"))).toBe(true);
+    expect(await runAudit(user("13"))).toBe(true);
     expect(await dead.closed).toBe(1001);
     await waitSize(0);
   });

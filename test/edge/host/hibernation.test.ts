@@ -5,7 +5,16 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../../src/edge/rpc/env.js";
-import { adminGet, closeOpenClients, connect, signInFrame, signOutFrame, userObject, waitSize } from "../helpers.js";
+import {
+  adminGet,
+  closeOpenClients,
+  connect,
+  runAudit,
+  signInFrame,
+  signOutFrame,
+  userObject,
+  waitSize,
+} from "../helpers.js";
 
 const bindings = env as unknown as Env;
 const user = userObject;
@@ -71,10 +80,10 @@ describe("no ghost sessions", () => {
     expect(await adminGet("/admin/size")).toEqual({ size: 1 });
     await evictDurableObject(user("13"), { webSockets: "close" });
     // The object had an alarm armed while it held sockets.
-    expect(await runDurableObjectAlarm(user("13"))).toBe(true);
+    expect(await runAudit(user("13"))).toBe(true);
     await waitSize(0);
     // With no sockets left the audit stops: no more wakes.
-    expect(await runDurableObjectAlarm(user("13"))).toBe(false);
+    expect(await runAudit(user("13"))).toBe(false);
     // And the user can sign in again.
     const b = await connect({ signIn: ["D", "13"] });
     await b.waitText("USER.OK | 13 | 1");
@@ -124,17 +133,17 @@ describe("no ghost sessions", () => {
       "sockizy-edge: handling a close failed; the audit repairs it:",
       expect.objectContaining({ message: "network connection lost" }),
     );
-    expect(await runDurableObjectAlarm(user("13"))).toBe(true);
+    expect(await runAudit(user("13"))).toBe(true);
     await waitSize(0);
-    expect(await runDurableObjectAlarm(user("13"))).toBe(false);
+    expect(await runAudit(user("13"))).toBe(false);
   });
 
   it("keeps a healthy hibernating user counted and re-arms the audit", async () => {
     const a = await connect({ signIn: ["D", "13"] });
     await a.waitText("USER.OK | 13 | 1");
     await evictDurableObject(user("13"));
-    expect(await runDurableObjectAlarm(user("13"))).toBe(true);
+    expect(await runAudit(user("13"))).toBe(true);
     expect(await adminGet("/admin/size")).toEqual({ size: 1 });
-    expect(await runDurableObjectAlarm(user("13"))).toBe(true);
+    expect(await runAudit(user("13"))).toBe(true);
   });
 });

@@ -4,14 +4,22 @@
 // app's default) is closed and the sign-in takes its seat. The test
 // clients answer a probe with `#ping` as a sockizy client does, unless a
 // test makes one vanish (`answersProbes = false`).
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { type App, DEFAULTS } from "../../../src/edge/app/define-app.js";
 import { Liveness } from "../../../src/edge/host/liveness.js";
 import type { EdgeSocket } from "../../../src/edge/sockets/socket.js";
 import { decodeControl } from "../../../src/protocol/control.js";
 import { USERS_ONLINE } from "../../../src/seed/app.js";
-import { closeOpenClients, connect, signInFrame, signOutFrame, type TestClient, userObject } from "../helpers.js";
+import {
+  closeOpenClients,
+  connect,
+  runAudit,
+  signInFrame,
+  signOutFrame,
+  type TestClient,
+  userObject,
+} from "../helpers.js";
 
 const user = userObject;
 const PROBE_MS = DEFAULTS.probeTimeoutMs;
@@ -172,7 +180,7 @@ describe("after a wake", () => {
         socket.save();
       }
     });
-    expect(await runDurableObjectAlarm(user("13"))).toBe(true);
+    expect(await runAudit(user("13"))).toBe(true);
     expect(await vanished.closed).toBe(1001);
   });
 });

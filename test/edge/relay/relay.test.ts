@@ -5,7 +5,7 @@
 // and replies reach it, it gets each broadcast once, and it is unbound by a
 // sign-out, a clear, a kick or a close, across evictions, with ghosts
 // repaired by the audit on either side.
-import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { shardOf } from "../../../src/edge/registry/shards.js";
@@ -15,6 +15,7 @@ import {
   adminPost,
   closeOpenClients,
   connect,
+  runAudit,
   signInFrame,
   signOutFrame,
   type TestClient,
@@ -312,11 +313,11 @@ describe("no ghost relays", () => {
     expect(await adminGet("/admin/size")).toEqual({ size: 1 });
     for (const l of lobbies()) await evictDurableObject(l, { webSockets: "close" }).catch(() => {});
     // Only user 13's audit can notice: the lobby has no sockets left and no events ran.
-    expect(await runDurableObjectAlarm(user("13"))).toBe(true);
+    expect(await runAudit(user("13"))).toBe(true);
     await waitSize(0);
     expect(await count(13)).toEqual({ uid: "13", count: 0 });
     // Holding nothing, the user object stops its audit.
-    expect(await runDurableObjectAlarm(user("13"))).toBe(false);
+    expect(await runAudit(user("13"))).toBe(false);
     const b = await plain();
     b.send(signInFrame("D", "13"));
     await b.waitText("USER.OK | 13 | 1");
@@ -331,7 +332,7 @@ describe("no ghost relays", () => {
       state.storage.sql.exec("DELETE FROM relayed");
     });
     // Until the holder's audit runs, the socket still counts as signed in there: a sign-in is ignored.
-    for (const l of lobbies()) await runDurableObjectAlarm(l);
+    for (const l of lobbies()) await runAudit(l);
     a.send(signInFrame("D", "13"));
     await a.until((c) => times(c, "USER.OK | 13 | 1") === 4);
   });
