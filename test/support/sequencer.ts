@@ -37,7 +37,7 @@ const GROUPS: { project: string; longest: string[] }[] = [
   {
     project: "node",
     // Files that mostly wait (on timers, Chromium, a server) alternate with files that compute,
-    // so that three at a time keep both cores busy.
+    // so that the files running at once keep both cores busy.
     longest: [
       "test/edge/admin/dashboard/dashboard.test.ts", // Chromium and a server, mostly waiting
       "test/client/browser.test.ts",
