@@ -13,7 +13,7 @@ const CHECKS = [
 /** Runs one check from node_modules/.bin, its stdout and stderr kept together. */
 function run([bin, ...args]) {
   return new Promise((resolve) => {
-    const child = spawn(`node_modules/.bin/${bin}`, args, { env: process.env });
+    const child = spawn(`node_modules/.bin/${bin}`, args);
     const output = [];
     child.stdout.on("data", (d) => output.push(d));
     child.stderr.on("data", (d) => output.push(d));

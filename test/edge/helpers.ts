@@ -3,6 +3,8 @@
 // them with 2pack instead).
 import { runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { AlarmShare } from "../../src/edge/events/alarm-share.js";
+import { Outbox } from "../../src/edge/events/outbox.js";
 import type { Env } from "../../src/edge/rpc/env.js";
 import { decodeControl, PING, PONG, SUBPROTOCOL, toBase64Url } from "../../src/protocol/control.js";
 import { serverPackets } from "../../src/protocol/index.js";
@@ -187,21 +189,23 @@ export const userObject = (uid: string) => {
 };
 
 /**
- * Whether the object's next wake is the outbox's (an event's delivery or a grace's end due):
- * such a wake delivers and keeps the audit for later (src/edge/events/alarm-share.ts). False for
- * an object with no outbox (a lobby, a registry object, a user with no event yet).
+ * The user object's session-event outbox, read through the product's own Outbox, or null where
+ * none was ever made (a lobby, a registry object, a user with no event yet): Outbox.state() would
+ * make its tables.
  */
-async function outboxWakeDue(stub: DurableObjectStub): Promise<boolean> {
+export function outboxOf(state: DurableObjectState): Outbox | null {
+  const made = state.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'session_outbox_state'").toArray();
+  return made.length > 0 ? new Outbox(state.storage.sql) : null;
+}
+
+/**
+ * Whether the object's next wake is the outbox's (an event's delivery or a grace's end due): such
+ * a wake delivers and keeps the audit for later (AlarmShare.auditDue decides, as in the object).
+ */
+function outboxWakeDue(stub: DurableObjectStub): Promise<boolean> {
   return runInDurableObject(stub, (_instance, state) => {
-    const sql = state.storage.sql;
-    if (sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'session_outbox_state'").toArray().length === 0)
-      return false;
-    const row = sql.exec("SELECT audit_at, armed_at FROM session_outbox_state").toArray()[0];
-    if (!row) return false;
-    const now = Date.now();
-    const auditDue =
-      row.audit_at !== null ? Number(row.audit_at) <= now : row.armed_at === null || Number(row.armed_at) > now;
-    return !auditDue;
+    const outbox = outboxOf(state);
+    return outbox !== null && !new AlarmShare(state.storage, outbox).auditDue();
   });
 }
 

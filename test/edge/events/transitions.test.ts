@@ -12,6 +12,7 @@ import {
   adminPost,
   closeOpenClients,
   connect,
+  outboxOf,
   runAudit,
   signInFrame,
   signOutFrame,
@@ -34,22 +35,16 @@ const signedIn = async (uid: "13" | "6", opts: { ctl?: boolean } = {}) => {
 };
 /** The last seq uid's object gave (0: none yet; other files of the run may have signed it in). */
 const lastSeq = (uid: "13" | "6") =>
-  runInDurableObject(user(uid), (_instance, state) => {
-    const sql = state.storage.sql;
-    const made = sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'session_outbox_state'").toArray().length > 0;
-    return made ? Number(sql.exec("SELECT seq FROM session_outbox_state").toArray()[0]?.seq ?? 0) : 0;
-  });
+  runInDurableObject(user(uid), (_instance, state) => outboxOf(state)?.state().seq ?? 0);
 /** Waits until uid's object is offline with no offline pending and every event delivered. */
 async function outboxQuiet(uid: "13" | "6"): Promise<void> {
   const deadline = Date.now() + 5_000;
   const quiet = () =>
     runInDurableObject(user(uid), (_instance, state) => {
-      const sql = state.storage.sql;
-      const tables = sql.exec("SELECT name FROM sqlite_master WHERE name LIKE 'session_outbox%'").toArray();
-      if (tables.length < 2) return true; // no event made yet
-      const row = sql.exec("SELECT online, offline_at FROM session_outbox_state").toArray()[0];
-      const pending = sql.exec("SELECT COUNT(*) AS n FROM session_outbox").toArray()[0]?.n;
-      return (!row || (row.online === 0 && row.offline_at === null)) && pending === 0;
+      const outbox = outboxOf(state);
+      if (outbox === null) return true; // no event made yet
+      const { online, offlineAt } = outbox.state();
+      return !online && offlineAt === null && outbox.count() === 0;
     });
   while (!(await quiet())) {
     if (Date.now() > deadline) throw new Error(`the events of ${uid} were still on their way 5 s after the test`);

@@ -4,11 +4,13 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Outbox } from "../../../src/edge/events/outbox.js";
 import type { Env } from "../../../src/edge/rpc/env.js";
 import {
   adminGet,
   closeOpenClients,
   connect,
+  outboxOf,
   runAudit,
   signInFrame,
   signOutFrame,
@@ -97,9 +99,10 @@ describe("no ghost sessions", () => {
     // and due. (Set here, with the alarm itself a minute off so that the runtime does not run it
     // first: that race is what this test pins down.)
     await runInDurableObject(user("13"), async (_instance, state) => {
-      const due = Date.now() - 1;
       await state.storage.setAlarm(Date.now() + 60_000);
-      state.storage.sql.exec("UPDATE session_outbox_state SET armed_at = ?, audit_at = NULL", due);
+      const outbox = outboxOf(state) as Outbox; // made by the online event
+      Object.assign(outbox.state(), { armedAt: Date.now() - 1, auditAt: null });
+      outbox.save();
     });
     await evictDurableObject(user("13"), { webSockets: "close" });
     // The outbox's wake: it delivers, and keeps the audit, as the registry still counts 13.
